@@ -1,0 +1,83 @@
+"""Center: the operations system of a social-organization support center."""
+import os
+from pathlib import Path
+
+from flask import Flask, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, commands. Starts nothing."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    from center.config import Config, from_environment
+
+    app.config.from_object(Config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(from_environment())
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'center.db'}"
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: put it in instance/config.py or the environment "
+                           "(`make run` writes one for you).")
+
+
+def register_extensions(app: Flask) -> None:
+    from center import auth, models  # noqa: F401  (models: every table known to metadata)
+    from center.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
+    from center.services import audit  # noqa: F401  (installs the audit flush hooks)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # sessions are server-side rows; see auth.load_user
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   timezone_selector=lambda: app.config["CENTER_TIMEZONE"])
+    app.context_processor(lambda: {"get_locale": get_locale})
+    app.before_request(auth.enforce_access)
+    app.after_request(auth.security_headers)
+
+
+def select_locale() -> str:
+    """Chinese unless the user (or, before login, the session) asked for English."""
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    return session.get("lang", "zh")
+
+
+def register_blueprints(app: Flask) -> None:
+    from center.api import api
+    from center.errors import register_error_handlers
+    from center.extensions import csrf
+    from center.views import admin, auth, calendar, directory, main
+
+    for module in (auth, main, admin, directory, calendar):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api)  # token-authenticated, never by cookie, so no CSRF exposure
+    app.register_blueprint(api)
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from center import cli
+
+    cli.register(app)

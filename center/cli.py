@@ -1,0 +1,112 @@
+"""flask commands: seeding, users and tokens, backups, demo data."""
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from center.extensions import db
+from center.models.accounts import ROLE_CODES, User
+from center.models.directory import Organization, Platform
+from center.services import accounts, directory
+from center.services.backup import BackupError, backup_sqlite, sqlite_path
+from center.services.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+def register(app) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(demo_data_command)
+
+
+@click.command("seed")
+def seed_command():
+    """Load reference data (Beijing's regions); safe to run again."""
+    added = directory.seed_beijing_regions(db.session)
+    db.session.commit()
+    click.echo(f"regions added: {added}")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLE_CODES))
+@click.option("--name", "display_name", help="Display name (defaults to the user name).")
+@click.option("--platform", "platform_id", type=int, help="Platform id, for role platform.")
+@click.option("--org", "credit_code", help="Organization credit code, for role org.")
+@click.option("--email")
+def create_user_command(username, role, display_name, platform_id, credit_code, email):
+    """Create a user; the password is read from a prompt, or from standard input."""
+    platform = db.session.get(Platform, platform_id) if platform_id else None
+    if platform_id and platform is None:
+        raise click.ClickException(f"no platform with id {platform_id}")
+    organization = None
+    if credit_code:
+        organization = db.session.scalar(select(Organization).where(
+            Organization.credit_code == directory.normalize_credit_code(credit_code)))
+        if organization is None:
+            raise click.ClickException(f"no organization with credit code {credit_code}")
+    try:
+        user = accounts.create_user(db.session, username=username, display_name=display_name,
+                                    role=role, password=_read_password(), platform=platform,
+                                    organization=organization, email=email,
+                                    min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    except DomainError as error:
+        details = "; ".join(str(m) for m in error.fields.values())
+        raise click.ClickException(f"{error.message} {details}".strip()) from None
+    db.session.commit()
+    click.echo(f"created user {user.username} ({user.role})")
+
+
+@users_cli.command("token")
+@click.argument("username")
+def token_command(username):
+    """Issue an API token for USERNAME; the token is the last line printed."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        raise click.ClickException(f"no active user {username}")
+    token = accounts.issue_token(db.session, user)
+    db.session.commit()
+    click.echo("Store this token now; it cannot be shown again.")
+    click.echo(token)
+
+
+@click.command("backup")
+@click.argument("target", required=False, type=click.Path(path_type=Path))
+def backup_command(target):
+    """Write a consistent copy of the live SQLite database (checked for integrity)."""
+    source = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if source is None:
+        raise click.ClickException("this database is not SQLite: use pg_dump (see README)")
+    if target is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        target = Path(current_app.instance_path) / "backups" / f"center-{stamp}.db"
+    try:
+        backup_sqlite(source, target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written and checked: {target}")
+
+
+@click.command("demo-data")
+@click.option("--scale", default=1, type=click.IntRange(1, 1000), help="Multiply volumes.")
+def demo_data_command(scale):
+    """Build the deterministic demo data set and print the demo logins."""
+    from center.services import demo
+
+    logins = demo.build(db.session, scale=scale)
+    db.session.commit()
+    click.echo("Demo logins (user name / password):")
+    for username, role, password in logins:
+        click.echo(f"  {role:<11} {username:<16} {password}")

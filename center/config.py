@@ -1,0 +1,62 @@
+"""Configuration defaults. instance/config.py and the environment override them."""
+import os
+from datetime import timedelta
+
+
+class Config:
+    SECRET_KEY = None  # set in instance/config.py or SECRET_KEY; generated on first run by `make run`
+    SQLALCHEMY_DATABASE_URI = None  # DATABASE_URL, else SQLite in instance/center.db
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    CENTER_TIMEZONE = "Asia/Shanghai"
+
+    # Language: Simplified Chinese by default, English on request.
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh": "中文", "en": "English"}
+
+    # Sessions and cookies: stricter than Flask's defaults.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # turned on by PREFERRED_URL_SCHEME=https or the environment
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+    # Login throttling: failures counted in the database, so it holds across workers.
+    LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 20
+    PASSWORD_MIN_LENGTH = 10
+
+    # Uploaded workbooks.
+    XLSX_MAX_UNCOMPRESSED = 50 * 1024 * 1024
+    XLSX_MAX_ROWS = 20000
+
+    WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+    PER_PAGE = 50
+
+
+def from_environment() -> dict:
+    """Settings the environment may override (12-factor style)."""
+    env = {}
+    if os.environ.get("DATABASE_URL"):
+        env["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("SECRET_KEY"):
+        env["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
+        env["SESSION_COOKIE_SECURE"] = True
+        env["REMEMBER_COOKIE_SECURE"] = True
+    return env
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common postgres:// spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

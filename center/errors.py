@@ -1,0 +1,39 @@
+"""Error pages and JSON errors: a clear message in the user's language, never a bare 500."""
+from flask import render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from center.auth import api_error, is_api_request
+from center.extensions import db
+
+MESSAGES = {
+    400: "请求无效。",
+    403: "您没有权限访问此页面。",
+    404: "找不到该页面或记录。",
+    405: "不支持此操作方式。",
+    413: "上传的文件太大。",
+    500: "系统出错了，操作没有保存。请稍后再试，或联系管理员。",
+}
+CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         413: "payload_too_large", 500: "internal_error"}
+
+
+def _render(status: int, message: str | None = None):
+    message = message or _(MESSAGES[status])
+    if is_api_request():
+        return api_error(status, CODES[status], message)
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app):
+    for status in (400, 403, 404, 405, 413):
+        app.register_error_handler(status, lambda e, s=status: _render(s))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, _("表单已过期或缺少安全令牌，请刷新页面后重新提交。"))
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return _render(500)

@@ -1,0 +1,144 @@
+"""Fixtures: an app on SQLite (a copy of a migrated template per test) or on PostgreSQL
+(TEST_DATABASE_URL; migrated once, tables emptied after each test)."""
+import contextvars
+import os
+import re
+import shutil
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from center import create_app
+from center.extensions import db
+from tests.factories import make_user
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_PASSWORD = "correct-horse-battery-staple-42"
+
+
+def base_config(uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SERVER_NAME": "localhost",
+    }
+
+
+def _migrate(uri: str, tmp_path_factory) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(uri) | {"SQLALCHEMY_ENGINE_OPTIONS": {}})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """The migrated schema: a SQLite file to copy, or the PostgreSQL URL."""
+    if PG_URL:
+        from center.config import normalize_database_url
+        uri = normalize_database_url(PG_URL)
+        app = create_app(base_config(uri))
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.engine.dispose()
+        _migrate(uri, tmp_path_factory)
+        return uri
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite:///{path}", tmp_path_factory)
+    return path
+
+
+def _truncate_all(app):
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in an empty context, so it gets its own app context, g and database
+    session, as in production, even though the test itself holds an app context."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(database_template, tmp_path):
+    if PG_URL:
+        app = create_app(base_config(database_template))
+    else:
+        path = tmp_path / "test.db"
+        shutil.copy(database_template, path)
+        app = create_app(base_config(f"sqlite:///{path}"))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        if PG_URL:
+            _truncate_all(app)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                     r'type="hidden" name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    """Logs a test client in and out through the real login form."""
+
+    def __init__(self, client, session):
+        self.client = client
+        self.session = session
+        self.token = None
+
+    def login(self, user_or_role="admin", password=TEST_PASSWORD, **user_fields):
+        user = user_or_role
+        if isinstance(user_or_role, str):
+            user = make_user(self.session, role=user_or_role, password=password, **user_fields)
+            self.session.commit()
+        page = self.client.get("/login")
+        response = self.client.post("/login", data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        self.token = csrf_from(self.client.get("/").get_data(as_text=True))
+        return user
+
+    def post(self, url, data=None, **kwargs):
+        """POST with the session's CSRF token, as a browser form would."""
+        return self.client.post(url, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+
+    def logout(self):
+        return self.post("/logout")
+
+
+@pytest.fixture
+def auth(client, session):
+    return Auth(client, session)
