@@ -37,6 +37,8 @@ class Config:
     XLSX_MAX_UNCOMPRESSED = 50 * 1024 * 1024
     XLSX_MAX_ROWS = 20000
 
+    PROXY_COUNT = 0  # reverse proxies in front of the app (nginx: 1); 0 trusts no forwarded headers
+
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
     PER_PAGE = 50
 
@@ -48,6 +50,8 @@ def from_environment() -> dict:
         env["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(os.environ["DATABASE_URL"])
     if os.environ.get("SECRET_KEY"):
         env["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("PROXY_COUNT", "").isdigit():
+        env["PROXY_COUNT"] = int(os.environ["PROXY_COUNT"])
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
         env["SESSION_COOKIE_SECURE"] = True
         env["REMEMBER_COOKIE_SECURE"] = True
