@@ -2,7 +2,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -63,9 +63,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """Chinese unless the user (or, before login, the session) asked for English."""
-    if current_user and current_user.is_authenticated:
-        return current_user.locale
+    """Chinese unless the user (token or login) or, before login, the session asked for English.
+
+    An API client without a user preference may ask with Accept-Language."""
+    if not has_request_context():
+        return "zh"  # CLI commands, jobs and tests outside a request
+    user = getattr(g, "user", None) or current_user
+    if user and user.is_authenticated:
+        return user.locale
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(["zh", "en"], default="zh")
     return session.get("lang", "zh")
 
 

@@ -73,6 +73,10 @@ def enforce_access():
     access = view_access(request.endpoint)
     user = _bearer_user() if is_api_request() else current_user
     g.user = user if user is not None and user.is_authenticated else None
+    if db.session.dirty:
+        # The session's or token's last use was touched: save it apart from the request's own
+        # work, or a read-only request would roll it back and idle sessions would expire.
+        db.session.commit()
     audit.acting(db.session, g.user)
     if access == PUBLIC:
         return None

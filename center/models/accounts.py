@@ -106,7 +106,7 @@ class ApiToken(Base):
 
     __tablename__ = "api_tokens"
     __audited__ = True
-    __audit_exclude__ = ("token_hash",)
+    __audit_exclude__ = ("token_hash", "last_used_at")  # use is not a change of the record
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -63,6 +63,18 @@ def test_idle_session_expires(auth, client, session, app):
     assert client.get("/").status_code == 302
 
 
+def test_activity_keeps_session_alive(auth, client, session, app):
+    auth.login("frontdesk")
+    row = session.query(AuthSession).one()
+    row.last_seen_at = row.last_seen_at - app.config["SESSION_IDLE_TIMEOUT"] + timedelta(minutes=5)
+    session.commit()
+    assert client.get("/").status_code == 200
+    session.expire_all()
+    touched = session.query(AuthSession).one().last_seen_at
+    assert touched > row.created_at - timedelta(seconds=5)
+    assert client.get("/").status_code == 200
+
+
 def test_absolute_session_timeout(auth, client, session):
     auth.login("manager")
     row = session.query(AuthSession).one()
