@@ -6,11 +6,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from center.extensions import db
 from center.models.accounts import ROLE_CODES, User
-from center.models.directory import Organization, Platform
 from center.services import accounts, directory
 from center.services.backup import BackupError, backup_sqlite, sqlite_path
 from center.services.errors import DomainError
@@ -48,22 +47,18 @@ def _read_password() -> str:
 @click.option("--email")
 def create_user_command(username, role, display_name, platform_id, credit_code, email):
     """Create a user; the password is read from a prompt, or from standard input."""
-    platform = db.session.get(Platform, platform_id) if platform_id else None
-    if platform_id and platform is None:
-        raise click.ClickException(f"no platform with id {platform_id}")
-    organization = None
-    if credit_code:
-        organization = db.session.scalar(select(Organization).where(
-            Organization.credit_code == directory.normalize_credit_code(credit_code)))
-        if organization is None:
-            raise click.ClickException(f"no organization with credit code {credit_code}")
+    if platform_id and role != "platform":
+        raise click.ClickException("--platform is only for role platform")
+    if credit_code and role != "org":
+        raise click.ClickException("--org is only for role org")
+    data = {"username": username, "role": role, "display_name": display_name or username,
+            "platform_id": platform_id, "organization_code": credit_code, "email": email,
+            "password": _read_password()}
     try:
-        user = accounts.create_user(db.session, username=username, display_name=display_name,
-                                    role=role, password=_read_password(), platform=platform,
-                                    organization=organization, email=email,
-                                    min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+        user = accounts.register_user(db.session, data,
+                                      min_length=current_app.config["PASSWORD_MIN_LENGTH"])
     except DomainError as error:
-        details = "; ".join(str(m) for m in error.fields.values())
+        details = "; ".join(str(m) for m in error.fields.values() if str(m) != str(error.message))
         raise click.ClickException(f"{error.message} {details}".strip()) from None
     db.session.commit()
     click.echo(f"created user {user.username} ({user.role})")
@@ -73,7 +68,7 @@ def create_user_command(username, role, display_name, platform_id, credit_code, 
 @click.argument("username")
 def token_command(username):
     """Issue an API token for USERNAME; the token is the last line printed."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None or not user.is_active:
         raise click.ClickException(f"no active user {username}")
     token = accounts.issue_token(db.session, user)

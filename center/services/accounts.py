@@ -4,14 +4,17 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from center.models.accounts import ROLE_CODES, ApiToken, AuthSession, LoginAttempt, Role, User
+from center.models.audit import AuditEntry
 from center.models.base import utcnow
-from center.services import audit
-from center.services.errors import ConflictError, ValidationError
+from center.models.directory import Organization, Platform
+from center.services import audit, directory
+from center.services.errors import (ConflictError, NotFoundError, PermissionDenied,
+                                    ValidationError)
 
 COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
 # A valid hash to compare against when the user is unknown, so timing does not reveal accounts.
@@ -87,13 +90,21 @@ def set_password(session, user, password, *, actor=None, min_length=10, now=None
     """Change a password; every existing session of the user ends."""
     audit.acting(session, actor)
     check_password_strength(password, min_length=min_length, username=user.username)
+    now = now or utcnow()
     user.password_hash = hash_password(password)
     revoke_sessions(session, user, now=now)
+    # The hash is never audited, but the fact of the change is.
+    session.add(AuditEntry(at=now, actor_id=getattr(actor, "id", actor), table_name="users",
+                           record_id=str(user.id), action="password", changes={}))
+    session.flush()
 
 
 def set_active(session, user, active: bool, *, actor=None, now=None) -> None:
-    """Deactivate or reactivate; deactivation ends sessions and revokes API tokens."""
+    """Deactivate or reactivate; deactivation ends sessions and revokes API tokens.
+    Nobody deactivates their own account (an admin would lock themselves out)."""
     audit.acting(session, actor)
+    if not active and actor is not None and getattr(actor, "id", actor) == user.id:
+        raise PermissionDenied(_l("不能停用自己的账号。"))
     user.is_active = active
     if not active:
         revoke_sessions(session, user, now=now)
@@ -126,14 +137,8 @@ def throttle_wait(session, *, username, ip_address, config, now=None) -> timedel
             select(func.count(), func.min(LoginAttempt.attempted_at)).where(failed & condition)
         ).one()
         if count >= limit:
-            oldest = _aware(oldest)
             return max(oldest + window - now, timedelta(seconds=1))
     return None
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import timezone
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def authenticate(session, *, username, password, ip_address, config, now=None) -> User | None:
@@ -219,3 +224,116 @@ def revoke_tokens(session, user, *, now=None) -> None:
     for row in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                       ApiToken.revoked_at.is_(None))):
         row.revoked_at = now or utcnow()
+
+
+def revoke_token(session, token: ApiToken, *, actor=None, now=None) -> None:
+    """Revoke one API token; a token already revoked keeps its first revocation time."""
+    audit.acting(session, actor)
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+    session.flush()
+
+
+def issue_user_token(session, user, *, actor=None, valid_days=None, now=None) -> str:
+    """An admin issues a token for an active user, optionally expiring after valid_days."""
+    if not user.is_active:
+        raise ValidationError(_l("账号已停用，不能签发令牌。"))
+    expires_at = (now or utcnow()) + timedelta(days=valid_days) if valid_days else None
+    return issue_token(session, user, actor=actor, expires_at=expires_at)
+
+
+def user_tokens(session, user) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def get_user_token(session, user, token_id) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFoundError(_l("找不到该令牌。"))
+    return token
+
+
+# --- administration --------------------------------------------------------------------------
+
+def resolve_scope(session, *, role, platform_id=None, organization_code=None):
+    """The scope a role needs, as (platform, organization): a live platform for `platform`,
+    a registered organization found by its credit code for `org`, nothing for other roles."""
+    if role == Role.platform.value:
+        platform = session.get(Platform, platform_id) if platform_id else None
+        if platform is None or platform.archived_at is not None:
+            raise ValidationError(_l("平台用户必须指定所属平台。"), {"platform_id": _l("请选择平台。")})
+        return platform, None
+    if role == Role.org.value:
+        return None, _organization_by_code(session, organization_code)
+    return None, None
+
+
+def _organization_by_code(session, code) -> Organization:
+    code = directory.normalize_credit_code(code)
+    if not code:
+        message = _l("社会组织用户必须指定所属组织。")
+        raise ValidationError(message, {"organization_code": _l("请填写组织的统一社会信用代码。")})
+    problem = directory.credit_code_problem(code)
+    if problem:
+        raise ValidationError(problem, {"organization_code": problem})
+    organization = session.scalar(select(Organization).where(
+        Organization.credit_code == code, Organization.archived_at.is_(None)))
+    if organization is None:
+        message = _l("目录中没有这个统一社会信用代码的组织。")
+        raise ValidationError(message, {"organization_code": message})
+    return organization
+
+
+def register_user(session, data: dict, *, actor=None, min_length=10) -> User:
+    """Create a user from an admin's input: the scope is resolved, then create_user's rules
+    (known role, unique user name, strong password) apply."""
+    platform, organization = resolve_scope(session, role=data.get("role"),
+                                           platform_id=data.get("platform_id"),
+                                           organization_code=data.get("organization_code"))
+    return create_user(session, username=data.get("username"), role=data.get("role"),
+                       display_name=(data.get("display_name") or "").strip(),
+                       password=data.get("password") or "", platform=platform,
+                       organization=organization, email=data.get("email"),
+                       locale=data.get("locale") or "zh", actor=actor, min_length=min_length)
+
+
+def edit_user(session, user, data: dict, *, actor=None) -> User:
+    """Change name, role, scope, e-mail and language; an admin cannot drop their own admin role."""
+    role = data.get("role")
+    if getattr(actor, "id", actor) == user.id and user.role == Role.admin.value \
+            and role != Role.admin.value:
+        message = _l("不能取消自己的管理员角色。")
+        raise PermissionDenied(message, {"role": message})
+    platform, organization = resolve_scope(session, role=role, platform_id=data.get("platform_id"),
+                                           organization_code=data.get("organization_code"))
+    return update_user(session, user, display_name=(data.get("display_name") or "").strip(),
+                       role=role, platform=platform, organization=organization,
+                       email=data.get("email"), locale=data.get("locale"), actor=actor)
+
+
+def user_search(*, q=None, role=None, active=None):
+    """A select of users whose user name or display name contains q, with the role and state."""
+    stmt = select(User)
+    q = (q or "").strip()
+    if q:
+        stmt = stmt.where(or_(User.username.contains(q, autoescape=True),
+                              User.display_name.contains(q, autoescape=True)))
+    if role:
+        stmt = stmt.where(User.role == role)
+    if active is not None:
+        stmt = stmt.where(User.is_active.is_(active))
+    return stmt.order_by(User.username, User.id)
+
+
+def user_page(session, stmt, *, page=1, per_page=50) -> tuple[list[User], int]:
+    """One page of a user select and the total count: two queries, whatever the page size."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)).unique()
+    return list(rows), total
+
+
+def platform_choices(session) -> list[tuple[int, str]]:
+    """Live platforms a platform user may be scoped to, by name."""
+    return list(session.execute(select(Platform.id, Platform.name)
+                                .where(Platform.archived_at.is_(None)).order_by(Platform.name)))
