@@ -44,8 +44,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from center import auth, models  # noqa: F401  (models: every table known to metadata)
     from center.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
-    from center.services import audit  # noqa: F401  (installs the audit flush hooks)
+    from center.services import accounts, audit  # noqa: F401  (audit installs its flush hooks)
 
+    accounts.PASSWORD_HASH_METHOD = app.config["PASSWORD_HASH_METHOD"]
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)

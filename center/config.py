@@ -32,6 +32,7 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 30
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 20
     PASSWORD_MIN_LENGTH = 10
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt: slow and memory-hard by design
 
     # Uploaded workbooks.
     XLSX_MAX_UNCOMPRESSED = 50 * 1024 * 1024

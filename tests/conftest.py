@@ -23,6 +23,8 @@ def base_config(uri: str) -> dict:
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": uri,
         "SERVER_NAME": "localhost",
+        # Hashing cost is not what these tests are about; test_password_hash_is_scrypt covers it.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

@@ -37,8 +37,12 @@ def check_password_strength(password: str, *, min_length: int, username: str = "
                               {"password": _l("这个密码太常见或包含用户名，请换一个。")})
 
 
+# Set once by create_app from PASSWORD_HASH_METHOD; the test suite lowers the cost (only there).
+PASSWORD_HASH_METHOD = "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
 
 def create_user(session, *, username, display_name, role, password, platform=None,
@@ -148,7 +152,8 @@ def authenticate(session, *, username, password, ip_address, config, now=None) -
     if wait:
         raise ThrottledError(wait)
     user = session.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    reference = user.password_hash if user else _DUMMY_HASH
+    valid = check_password_hash(reference, password or "")
     ok = bool(user and valid and user.is_active)
     session.add(LoginAttempt(username=(username or "").lower()[:64], ip_address=ip_address,
                              succeeded=ok, attempted_at=now))

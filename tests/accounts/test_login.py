@@ -108,3 +108,17 @@ def test_security_headers_present(client):
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_password_hash_is_scrypt_by_default(session):
+    from center.config import Config
+    from center.services import accounts
+
+    assert Config.PASSWORD_HASH_METHOD == "scrypt"
+    accounts.PASSWORD_HASH_METHOD = Config.PASSWORD_HASH_METHOD
+    try:
+        user = make_user(session, role="manager")
+    finally:
+        accounts.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    assert user.password_hash.startswith("scrypt:")
+    assert "correct-horse" not in user.password_hash
