@@ -158,8 +158,9 @@ def seed_beijing_regions(session) -> int:
         session.add(city)
         added += 1
     districts = {r.code: r for r in session.scalars(select(Region).where(Region.tier == "district"))}
-    rows = csv.DictReader(resources.files("center.seed").joinpath(
-        "beijing_townships_nbs2023.csv").open(encoding="utf-8"))
+    with resources.files("center.seed").joinpath(
+            "beijing_townships_nbs2023.csv").open(encoding="utf-8") as seed_file:
+        rows = list(csv.DictReader(seed_file))
     for row in rows:
         code = row["district_code"]
         if code not in districts:
@@ -229,4 +230,11 @@ def update_platform(session, platform: Platform, data: dict, *, actor=None) -> P
 def archive_platform(session, platform: Platform, *, actor=None, now=None) -> None:
     audit.acting(session, actor)
     platform.archived_at = now or utcnow()
+    session.flush()
+
+
+def restore_platform(session, platform: Platform, *, actor=None) -> None:
+    """Bring an archived platform back into the network (the audit log records it)."""
+    audit.acting(session, actor)
+    platform.archived_at = None
     session.flush()

@@ -78,6 +78,10 @@ def read_table(data: bytes, columns: list[Column], *, max_rows: int, max_uncompr
         raise WorkbookError(_l("无法读取该工作簿，请使用下载的模板。"), {"file": _l("无法读取。")}) from None
     try:
         return _rows(wb.worksheets[0], columns, max_rows=max_rows, header_row=header_row)
+    except WorkbookError:
+        raise
+    except Exception:  # read-only mode parses a sheet's rows only now; bad XML shows up here
+        raise WorkbookError(_l("无法读取该工作簿，请使用下载的模板。"), {"file": _l("无法读取。")}) from None
     finally:
         wb.close()
 
