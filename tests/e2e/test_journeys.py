@@ -75,8 +75,7 @@ def browser():
 
 
 def _is_error(message) -> bool:
-    # The browser asks for /favicon.ico by itself; the app has no icon, which is no page error.
-    return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
+    return message.type == "error"
 
 
 @pytest.fixture
