@@ -11,18 +11,13 @@ from center.api.common import (has_control_chars, iso, json_object, paginated, q
                                query_text)
 from center.auth import any_user, roles
 from center.extensions import db
-from center.models.directory import (Organization, OrganizationType, Platform, Region,
-                                     RegionTier, RegistrationLevel)
+from center.models.directory import (LEVEL_LABELS, TYPE_LABELS, Organization, OrganizationType,
+                                     Platform, Region, RegionTier, RegistrationLevel)
 from center.services import directory
 from center.services.errors import ConflictError, DomainError, ValidationError
 
 ORGANIZATION_READERS = ("admin", "manager", "frontdesk", "reviewer", "supervisor")
 ORGANIZATION_WRITERS = ("admin", "manager", "frontdesk")
-TYPE_LABELS = {OrganizationType.social_group.value: _l("社会团体"),
-               OrganizationType.social_service.value: _l("社会服务机构"),
-               OrganizationType.foundation.value: _l("基金会")}
-LEVEL_LABELS = {RegistrationLevel.city.value: _l("市级"),
-                RegistrationLevel.district.value: _l("区级")}
 TYPE_CODES = tuple(t.value for t in OrganizationType)
 LEVEL_CODES = tuple(lv.value for lv in RegistrationLevel)
 TIER_CODES = tuple(t.value for t in RegionTier)

@@ -2,12 +2,12 @@
 
 Who may call each operation is added from the route declarations (`x-roles`).
 """
-from center.api.directory import LEVEL_LABELS, MAX_LENGTHS, TYPE_LABELS
+from center.api.directory import MAX_LENGTHS
 from center.api.openapi import (add_path, add_schema, enum_schema, errors, json_response, page_of,
                                 page_parameters, query_parameter, ref)
-from center.models.directory import OrganizationType, RegionTier, RegistrationLevel
+from center.models.directory import (LEVEL_LABELS, TIER_LABELS, TYPE_LABELS, OrganizationType,
+                                     RegionTier, RegistrationLevel)
 
-TIER_LABELS = {"city": "市", "district": "区", "street": "街道/乡镇"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601 with offset (UTC)."}
 

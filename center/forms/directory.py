@@ -8,17 +8,8 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from center.models.directory import OrganizationType, RegionTier, RegistrationLevel
+from center.models.directory import LEVEL_LABELS, TIER_LABELS, TYPE_LABELS  # noqa: F401 (views use them)
 
-TYPE_LABELS = {
-    OrganizationType.social_group.value: _l("社会团体"),
-    OrganizationType.social_service.value: _l("社会服务机构（民办非企业单位）"),
-    OrganizationType.foundation.value: _l("基金会"),
-}
-LEVEL_LABELS = {RegistrationLevel.city.value: _l("市级"),
-                RegistrationLevel.district.value: _l("区级")}
-TIER_LABELS = {RegionTier.city.value: _l("市级"), RegionTier.district.value: _l("区级"),
-               RegionTier.street.value: _l("街道（乡镇）级")}
 ARCHIVED_CHOICES = {"active": _l("在册"), "archived": _l("已归档"), "all": _l("全部")}
 
 # Labels of audited columns, for the history shown on detail pages.

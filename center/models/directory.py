@@ -3,6 +3,7 @@ import enum
 from datetime import date, datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,6 +25,17 @@ class OrganizationType(str, enum.Enum):
 class RegistrationLevel(str, enum.Enum):
     city = "city"
     district = "district"
+
+
+# Chinese labels of the stable English codes (the API speaks codes, people read labels).
+TYPE_LABELS = {
+    OrganizationType.social_group.value: _l("社会团体"),
+    OrganizationType.social_service.value: _l("社会服务机构（民办非企业单位）"),
+    OrganizationType.foundation.value: _l("基金会"),
+}
+LEVEL_LABELS = {RegistrationLevel.city.value: _l("市级"), RegistrationLevel.district.value: _l("区级")}
+TIER_LABELS = {RegionTier.city.value: _l("市级"), RegionTier.district.value: _l("区级"),
+               RegionTier.street.value: _l("街道（乡镇）级")}
 
 
 def _in(column: str, enum_cls) -> str:

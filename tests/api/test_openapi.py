@@ -60,7 +60,7 @@ def test_enumerations_list_codes_with_their_chinese_labels(client):
     schemas = _document(client)["components"]["schemas"]
     org_type = schemas["OrganizationType"]
     assert org_type["enum"] == ["social_group", "social_service", "foundation"]
-    assert org_type["x-enum-labels"]["social_service"] == "社会服务机构"
+    assert org_type["x-enum-labels"]["social_service"] == "社会服务机构（民办非企业单位）"
     assert schemas["RegionTier"]["enum"] == ["city", "district", "street"]
     assert {"unauthorized", "validation_error", "conflict", "bad_request"} <= set(
         schemas["Error"]["properties"]["error"]["properties"]["code"]["enum"])

@@ -130,7 +130,7 @@ def test_create_returns_201_with_item_and_location(api, session, chaoyang):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert response.headers["Location"] == f"/api/v1/organizations/{body['id']}"
-    assert (body["type"], body["type_label"], body["level"]) == ("social_service", "社会服务机构",
+    assert (body["type"], body["type_label"], body["level"]) == ("social_service", "社会服务机构（民办非企业单位）",
                                                                  "district")
     assert (body["district_code"], body["address"]) == ("110105", "朝阳路1号")
     session.expire_all()
