@@ -17,6 +17,21 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_PASSWORD = "correct-horse-battery-staple-42"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile the message catalogs when a .po is newer than its .mo (make does the same)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "center" / "translations").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source))
+
+
 def base_config(uri: str) -> dict:
     return {
         "TESTING": True,
