@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup install translations demo-data
+.PHONY: run test setup install translations messages demo-data
 
 run: setup
 	@echo "Center is serving at http://$(HOST):$(PORT)  (Ctrl-C stops it)"
@@ -46,6 +46,13 @@ translations: install
 	@if compgen -G "center/translations/*/LC_MESSAGES/*.po" > /dev/null; then \
 		$(BIN)/pybabel compile --use-fuzzy -d center/translations; \
 	fi
+
+# Extract UI text and merge it into the English catalog (new entries arrive empty).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o /tmp/center-messages.pot .
+	$(BIN)/pybabel update -i /tmp/center-messages.pot -d center/translations --no-fuzzy-matching \
+		--ignore-obsolete
 
 # Demo data only into an empty database; otherwise list the accounts that exist.
 define LIST_USERS

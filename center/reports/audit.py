@@ -39,6 +39,11 @@ COLUMN_LABELS = {
     "expires_at": _l("到期时间"), "credit_code": _l("统一社会信用代码"), "type": _l("类型"),
     "status": _l("状态"), "state": _l("状态"), "note": _l("备注"), "address": _l("地址"),
     "contact_name": _l("联系人"), "contact_phone": _l("联系电话"),
+    "organization_id": _l("所属组织"), "platform_id": _l("所属平台"), "user_id": _l("用户"),
+    "level": _l("登记级别"), "district_id": _l("所在区"), "field": _l("业务领域"),
+    "name_initials": _l("拼音首字母"), "region_id": _l("所在区域"), "tier": _l("层级"),
+    "is_joint_member": _l("联席会议成员"), "rotation_order": _l("轮值顺序"),
+    "day": _l("日期"), "is_workday": _l("工作日"), "prefix": _l("令牌前缀"),
 }
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
 
