@@ -4,7 +4,7 @@ from importlib import resources
 
 from flask_babel import lazy_gettext as _l
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from center.models.base import utcnow
 from center.models.directory import (Organization, OrganizationType, Platform, Region,
@@ -122,18 +122,24 @@ def restore_organization(session, org: Organization, *, actor=None) -> None:
 
 
 def organization_search(query: str | None, *, include_archived=False):
-    """A select of organizations matching a name fragment, pinyin initials or a code prefix."""
+    """A select of organizations matching a name fragment, pinyin initials or a code prefix.
+
+    With a query, the closest matches come first (code, then initials, then name prefix),
+    which is also what keeps the query a single scan: ordering by the name index would walk
+    the whole index to find a rare match.
+    """
     stmt = select(Organization)
     if not include_archived:
         stmt = stmt.where(Organization.archived_at.is_(None))
     q = (query or "").strip()
-    if q:
-        stmt = stmt.where(or_(
-            Organization.name.contains(q, autoescape=True),
-            Organization.name_initials.startswith(q.lower(), autoescape=True),
-            Organization.credit_code.startswith(q.upper(), autoescape=True),
-        ))
-    return stmt.order_by(Organization.name, Organization.id)
+    if not q:
+        return stmt.order_by(Organization.name, Organization.id)
+    by_code = Organization.credit_code.startswith(q.upper(), autoescape=True)
+    by_initials = Organization.name_initials.startswith(q.lower(), autoescape=True)
+    by_name_start = Organization.name.startswith(q, autoescape=True)
+    rank = case((by_code, 0), (by_initials, 1), (by_name_start, 2), else_=3)
+    return (stmt.where(or_(Organization.name.contains(q, autoescape=True), by_initials, by_code))
+            .order_by(rank, Organization.name, Organization.id))
 
 
 def get_organization(session, org_id) -> Organization:

@@ -281,3 +281,18 @@ def test_anonymous_is_sent_to_login(client):
 
 def test_valid_credit_code_factory_is_valid(app):
     assert directory.is_valid_credit_code(valid_credit_code())
+
+
+def test_search_ranks_initials_and_name_prefix_before_inner_matches(session):
+    from center.services.directory import organization_search
+    from tests.factories import make_organization
+
+    inner = make_organization(session, name="北京市朝阳区阳光助残服务中心")
+    prefix = make_organization(session, name="阳光家园服务中心")
+    initials = make_organization(session, name="亚光社区服务中心")  # initials ygsqfwzx
+    session.commit()
+    names = [o.name for o in session.scalars(organization_search("阳光"))]
+    assert names == [prefix.name, inner.name]
+    names = [o.name for o in session.scalars(organization_search("yg"))]
+    assert names[:2] == [initials.name, prefix.name] or names[:2] == [prefix.name, initials.name]
+    assert inner.name not in names
