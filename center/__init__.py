@@ -36,6 +36,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'center.db'}"
+    # One switch for both cookies: a Secure session cookie beside a clear-text remember-me
+    # cookie would leak the longer-lived credential.
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("REMEMBER_COOKIE_SECURE") \
+        or app.config["SESSION_COOKIE_SECURE"]
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: put it in instance/config.py or the environment "
                            "(`make run` writes one for you).")

@@ -17,7 +17,7 @@ class Config:
     # Sessions and cookies: stricter than Flask's defaults.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # turned on by PREFERRED_URL_SCHEME=https or the environment
+    SESSION_COOKIE_SECURE = False  # set True when served over HTTPS; the remember-me cookie follows
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=7)
@@ -43,6 +43,14 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
     PER_PAGE = 50
 
+    # E-mail: queued with its cause, sent after the commit; without MAIL_SERVER it stays queued.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "center@localhost"
+
 
 def from_environment() -> dict:
     """Settings the environment may override (12-factor style)."""
@@ -56,6 +64,13 @@ def from_environment() -> dict:
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
         env["SESSION_COOKIE_SECURE"] = True
         env["REMEMBER_COOKIE_SECURE"] = True
+    for name in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    if os.environ.get("MAIL_PORT", "").isdigit():
+        env["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
+    if os.environ.get("MAIL_USE_TLS"):
+        env["MAIL_USE_TLS"] = os.environ["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
     return env
 
 

@@ -120,3 +120,16 @@ def test_too_large_anonymous_post_gets_413_not_500(app, client):
     response = client.post("/login", data={"username": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)})
     assert response.status_code == 413
     assert "上传的文件太大" in response.get_data(as_text=True)
+
+
+def test_remember_cookie_is_secure_whenever_the_session_cookie_is(database_template):
+    from center import create_app
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "SESSION_COOKIE_SECURE": True})
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_https_responses_carry_hsts(client):
+    response = client.get("/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in client.get("/login").headers

@@ -9,14 +9,15 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from center.api import api
 from center.api.common import (has_control_chars, iso, json_object, paginated, query_choice,
                                query_text)
-from center.auth import any_user, roles
+from center.auth import roles
 from center.extensions import db
 from center.models.directory import (LEVEL_LABELS, TYPE_LABELS, Organization, OrganizationType,
                                      Platform, Region, RegionTier, RegistrationLevel)
 from center.services import directory
 from center.services.errors import ConflictError, DomainError, ValidationError
 
-ORGANIZATION_READERS = ("admin", "manager", "frontdesk", "reviewer", "supervisor")
+ORGANIZATION_READERS = ("admin", "manager", "frontdesk", "reviewer")  # contacts: staff only
+NETWORK_READERS = ("admin", "manager", "frontdesk", "reviewer", "platform", "supervisor")
 ORGANIZATION_WRITERS = ("admin", "manager", "frontdesk")
 TYPE_CODES = tuple(t.value for t in OrganizationType)
 LEVEL_CODES = tuple(lv.value for lv in RegistrationLevel)
@@ -154,7 +155,7 @@ def _create_organization(session, data: dict, problems: dict) -> Organization:
 # --- regions and platforms -------------------------------------------------------------------
 
 @api.route("/regions")
-@any_user
+@roles(*NETWORK_READERS)
 def list_regions():
     stmt = select(Region).options(joinedload(Region.parent)).order_by(Region.code)
     tier = query_choice("tier", TIER_CODES)
@@ -168,7 +169,7 @@ def list_regions():
 
 
 @api.route("/platforms")
-@any_user
+@roles(*NETWORK_READERS)
 def list_platforms():
     """Ordered by region code, so a district's platform comes just before its streets'."""
     stmt = (select(Platform).join(Platform.region).options(contains_eager(Platform.region))

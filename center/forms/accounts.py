@@ -71,8 +71,17 @@ class UserForm(UserEditForm):
 
 
 class PasswordForm(FlaskForm):
+    """An admin resets someone's password."""
+
     password = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码。")), Length(max=200)])
     confirm = PasswordField(_l("再次输入新密码"), validators=[EqualTo("password", _l("两次输入的密码不一致。"))])
+
+
+class OwnPasswordForm(PasswordForm):
+    """A user changes their own password: the current one is asked first."""
+
+    current_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。")),
+                                                             Length(max=200)])
 
 
 class TokenForm(FlaskForm):

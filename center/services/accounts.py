@@ -103,6 +103,14 @@ def set_password(session, user, password, *, actor=None, min_length=10, now=None
     session.flush()
 
 
+def change_own_password(session, user, *, current, new, min_length=10, now=None) -> None:
+    """A user changes their own password only by proving the current one (a stolen session
+    alone must not be enough to take the account over)."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationError(_l("当前密码不正确。"), {"current_password": _l("当前密码不正确。")})
+    set_password(session, user, new, actor=user, min_length=min_length, now=now)
+
+
 def set_active(session, user, active: bool, *, actor=None, now=None) -> None:
     """Deactivate or reactivate; deactivation ends sessions and revokes API tokens.
     Nobody deactivates their own account (an admin would lock themselves out)."""
@@ -121,21 +129,23 @@ def set_active(session, user, active: bool, *, actor=None, now=None) -> None:
 def throttle_wait(session, *, username, ip_address, config, now=None) -> timedelta | None:
     """How long this account/address must wait, or None. Counts recent failures in the DB.
 
-    Failures for one account from one address lock that pair; failures for an account from
-    anywhere lock it only at a higher count, and every lock ends with the window, so an
-    attacker cannot keep a real user out for long.
+    Failures for one account from one address lock that pair; many failures from one address
+    lock the address. Failures for an account from anywhere lock it too, but not for an address
+    the account has logged in from before: an attacker spraying from many addresses cannot keep
+    the real user out of their usual computer. Every lock ends with the window.
     """
     now = now or utcnow()
     window = config["LOGIN_THROTTLE_WINDOW"]
-    since = now - window
-    failed = (LoginAttempt.succeeded.is_(False)) & (LoginAttempt.attempted_at > since)
+    failed = LoginAttempt.succeeded.is_(False) & (LoginAttempt.attempted_at > now - window)
     username = (username or "").lower()
+    same_account = LoginAttempt.username == username
     checks = [
-        ((LoginAttempt.username == username) & (LoginAttempt.ip_address == ip_address),
+        (same_account & (LoginAttempt.ip_address == ip_address),
          config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]),
         (LoginAttempt.ip_address == ip_address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
-        (LoginAttempt.username == username, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
     ]
+    if not _known_address(session, username, ip_address):
+        checks.append((same_account, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]))
     for condition, limit in checks:
         count, oldest = session.execute(
             select(func.count(), func.min(LoginAttempt.attempted_at)).where(failed & condition)
@@ -143,6 +153,12 @@ def throttle_wait(session, *, username, ip_address, config, now=None) -> timedel
         if count >= limit:
             return max(oldest + window - now, timedelta(seconds=1))
     return None
+
+
+def _known_address(session, username: str, ip_address: str) -> bool:
+    return session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.username == username, LoginAttempt.ip_address == ip_address,
+        LoginAttempt.succeeded.is_(True)).limit(1)) is not None
 
 
 def authenticate(session, *, username, password, ip_address, config, now=None) -> User | None:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_user, logout_user
 
 from center.auth import any_user, clear_session_for_login, client_ip, is_safe_next, public
 from center.extensions import db
-from center.forms.accounts import LoginForm, PasswordForm
+from center.forms.accounts import LoginForm, OwnPasswordForm
 from center.services import accounts
 from center.services.errors import ValidationError
 
@@ -47,8 +47,7 @@ def login():
 def logout():
     accounts.end_session(db.session, current_user.session_id)
     db.session.commit()
-    logout_user()
-    session.clear()
+    _end_browser_session()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
@@ -69,17 +68,24 @@ def language():
 @bp.route("/account/password", methods=["GET", "POST"])
 @any_user
 def change_password():
-    form = PasswordForm()
+    form = OwnPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(db.session, current_user, form.password.data, actor=current_user,
-                                  min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+            accounts.change_own_password(db.session, current_user, current=form.current_password.data,
+                                         new=form.password.data,
+                                         min_length=current_app.config["PASSWORD_MIN_LENGTH"])
         except ValidationError as error:
-            form.password.errors.append(error.fields.get("password", error.message))
+            field = "current_password" if "current_password" in error.fields else "password"
+            form[field].errors.append(error.fields.get(field, error.message))
         else:
             db.session.commit()
-            logout_user()
-            session.clear()
+            _end_browser_session()
             flash(_("密码已修改，请用新密码重新登录。"), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/password.html", form=form)
+
+
+def _end_browser_session():
+    """Forget everything in the cookie, then let Flask-Login delete the remember-me cookie."""
+    session.clear()
+    logout_user()

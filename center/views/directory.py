@@ -21,7 +21,7 @@ from center.services.spreadsheets import RowErrors, WorkbookError
 
 bp = Blueprint("directory", __name__)
 
-ORGANIZATION_READERS = ("admin", "manager", "frontdesk", "reviewer", "supervisor")
+ORGANIZATION_READERS = ("admin", "manager", "frontdesk", "reviewer")  # contacts: staff only
 ORGANIZATION_WRITERS = ("admin", "manager", "frontdesk")
 PLATFORM_READERS = ("admin", "manager", "frontdesk", "reviewer", "platform", "supervisor")
 PLATFORM_WRITERS = ("admin", "manager")

@@ -314,7 +314,8 @@ def test_changing_own_password_ends_the_users_other_sessions(app, session):
     here, elsewhere = Auth(app.test_client(), session), Auth(app.test_client(), session)
     here.login(user)
     elsewhere.login(user)
-    response = here.post("/account/password", {"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
+    response = here.post("/account/password", {"current_password": TEST_PASSWORD,
+                                               "password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
     assert response.status_code == 302
     assert elsewhere.client.get("/").status_code == 302
     assert here.client.get("/").status_code == 302

@@ -1,7 +1,9 @@
 from datetime import timedelta
 
+import pytest
+
 from center.models.accounts import AuthSession
-from tests.conftest import csrf_from
+from tests.conftest import TEST_PASSWORD, csrf_from
 from tests.factories import make_user
 
 
@@ -122,3 +124,46 @@ def test_password_hash_is_scrypt_by_default(session):
         accounts.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     assert user.password_hash.startswith("scrypt:")
     assert "correct-horse" not in user.password_hash
+
+
+def test_own_password_change_requires_the_current_password(auth, client, session):
+    user = auth.login("frontdesk")
+    response = auth.post("/account/password", {"current_password": "not-my-password-1",
+                                               "password": "a-new-long-passphrase-9",
+                                               "confirm": "a-new-long-passphrase-9"})
+    assert response.status_code == 200
+    assert "当前密码不正确" in response.get_data(as_text=True)
+    session.expire_all()
+    from werkzeug.security import check_password_hash
+    assert check_password_hash(session.get(type(user), user.id).password_hash, TEST_PASSWORD)
+    assert client.get("/").status_code == 200  # still logged in, nothing changed
+
+
+def test_logout_deletes_the_remember_me_cookie(client, session):
+    user = make_user(session, role="manager")
+    session.commit()
+    page = client.get("/login")
+    client.post("/login", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                "username": user.username, "password": TEST_PASSWORD, "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get_cookie("remember_token") is None
+
+
+def test_spraying_from_many_addresses_does_not_lock_the_user_out_of_a_known_address(
+        app, session):
+    from center.services import accounts
+    user = make_user(session, role="manager")
+    session.commit()
+    config = app.config
+    assert accounts.authenticate(session, username=user.username, password=TEST_PASSWORD,
+                                 ip_address="10.0.0.1", config=config)
+    for n in range(config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        accounts.authenticate(session, username=user.username, password="wrong-guess-123",
+                              ip_address=f"192.0.2.{n + 1}", config=config)
+    assert accounts.authenticate(session, username=user.username.upper(), password=TEST_PASSWORD,
+                                 ip_address="10.0.0.1", config=config)
+    with pytest.raises(accounts.ThrottledError):
+        accounts.authenticate(session, username=user.username, password=TEST_PASSWORD,
+                              ip_address="198.51.100.7", config=config)

@@ -93,7 +93,7 @@ def test_role_without_directory_access_gets_json_403(api, role):
         assert error_of(response)["code"] == "forbidden"
 
 
-@pytest.mark.parametrize("role", ["reviewer", "supervisor"])
+@pytest.mark.parametrize("role", ["reviewer"])
 def test_reading_roles_cannot_create_organizations(api, role):
     api.login(role)
     assert api.get(URL).status_code == 200
@@ -103,11 +103,18 @@ def test_reading_roles_cannot_create_organizations(api, role):
 
 
 @pytest.mark.parametrize("role", ["admin", "manager", "frontdesk", "reviewer", "platform",
-                                  "supervisor", "org"])
-def test_every_role_may_list_regions_and_platforms(api, role):
+                                  "supervisor"])
+def test_staff_platforms_and_supervisors_may_list_regions_and_platforms(api, role):
     api.login(role)
     assert api.get("/api/v1/regions").status_code == 200
     assert api.get("/api/v1/platforms").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["supervisor", "org", "platform"])
+def test_organizations_and_their_contacts_are_for_center_staff_only(api, role):
+    api.login(role)
+    assert api.get(URL).status_code == 403
+    assert api.get("/api/v1/regions").status_code == (403 if role == "org" else 200)
 
 
 def test_anonymous_may_read_only_the_openapi_document(client):

@@ -76,8 +76,8 @@ def test_bearer_auth_is_the_default_and_the_document_itself_is_open(client):
 def test_operations_state_the_roles_of_their_route(client):
     paths = _document(client)["paths"]
     assert paths["/organizations"]["post"]["x-roles"] == ["admin", "frontdesk", "manager"]
-    assert "supervisor" in paths["/organizations"]["get"]["x-roles"]
-    assert "org" in paths["/regions"]["get"]["x-roles"]
+    assert "supervisor" not in paths["/organizations"]["get"]["x-roles"]
+    assert "supervisor" in paths["/regions"]["get"]["x-roles"]
     assert paths["/openapi.json"]["get"]["x-roles"] == "public"
 
 

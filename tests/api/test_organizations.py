@@ -95,7 +95,7 @@ def test_archived_organizations_are_not_listed(api, session):
 
 
 def test_get_one_includes_contacts_and_unknown_id_is_json_404(api, session):
-    api.login("supervisor")
+    api.login("reviewer")
     org = make_organization(session, contact_name="张三", contact_phone="010-12345678")
     session.commit()
     body = api.get(f"{URL}/{org.id}").get_json()

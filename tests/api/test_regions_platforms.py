@@ -29,7 +29,7 @@ def test_regions_list_codes_names_tiers_and_parents(api, session, tree):
 
 
 def test_regions_filter_by_tier_and_parent(api, tree):
-    api.login("org")
+    api.login("supervisor")
     districts = api.get("/api/v1/regions", query_string={"tier": "district"}).get_json()
     assert [r["code"] for r in districts["items"]] == ["110105", "110108"]
     streets = api.get("/api/v1/regions", query_string={"parent_code": "110105"}).get_json()

@@ -7,7 +7,7 @@ from center.models.directory import Organization
 from center.services import directory
 from tests.factories import make_organization, valid_credit_code
 
-READERS = ["admin", "manager", "frontdesk", "reviewer", "supervisor"]
+READERS = ["admin", "manager", "frontdesk", "reviewer"]
 
 
 def form_data(**overrides):
@@ -243,7 +243,7 @@ def test_archive_requires_post(auth, client, session):
 # --- roles -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", READERS)
-def test_staff_and_supervisor_can_read_organizations(auth, client, session, role):
+def test_staff_can_read_organizations(auth, client, session, role):
     org = make_organization(session)
     session.commit()
     auth.login(role)
