@@ -96,7 +96,7 @@ def load_user(session_id):
     auth = accounts.load_session(db.session, session_id, config=current_app.config)
     if auth is None:
         return None
-    auth.user.session_id = auth.id
+    auth.user.session_id = session_id  # the cookie's id; the row holds only its digest
     return auth.user
 
 

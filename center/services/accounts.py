@@ -177,20 +177,22 @@ def authenticate(session, *, username, password, ip_address, config, now=None) -
     return user if ok else None
 
 
-def start_session(session, user, *, remember=False, ip_address=None, config, now=None) -> AuthSession:
+def start_session(session, user, *, remember=False, ip_address=None, config, now=None) -> str:
+    """Open a server-side session; returns its id for the cookie (the table keeps only a digest,
+    so a copy of the database does not hand out live sessions)."""
     now = now or utcnow()
     lifetime = config["REMEMBER_COOKIE_DURATION"] if remember else config["SESSION_ABSOLUTE_TIMEOUT"]
-    auth = AuthSession(id=secrets.token_urlsafe(32), user=user, created_at=now, last_seen_at=now,
-                       expires_at=now + lifetime, remember=remember, ip_address=ip_address)
-    session.add(auth)
+    session_id = secrets.token_urlsafe(32)
+    session.add(AuthSession(id=_digest(session_id), user=user, created_at=now, last_seen_at=now,
+                            expires_at=now + lifetime, remember=remember, ip_address=ip_address))
     session.flush()
-    return auth
+    return session_id
 
 
 def load_session(session, session_id, *, config, now=None) -> AuthSession | None:
     """The live session with this id, or None if revoked, expired, idle too long or user inactive."""
     now = now or utcnow()
-    auth = session.get(AuthSession, session_id) if session_id else None
+    auth = session.get(AuthSession, _digest(session_id)) if session_id else None
     if auth is None or auth.revoked_at or not auth.user.is_active or now >= auth.expires_at:
         return None
     idle = config["REMEMBER_COOKIE_DURATION"] if auth.remember else config["SESSION_IDLE_TIMEOUT"]
@@ -203,7 +205,7 @@ def load_session(session, session_id, *, config, now=None) -> AuthSession | None
 
 
 def end_session(session, session_id, *, now=None) -> None:
-    session.execute(update(AuthSession).where(AuthSession.id == session_id)
+    session.execute(update(AuthSession).where(AuthSession.id == _digest(session_id))
                     .values(revoked_at=now or utcnow()))
 
 

@@ -31,11 +31,11 @@ def login():
             db.session.commit()  # the failed attempt counts towards throttling
             form.password.errors.append(_("用户名或密码不正确，或账号已停用。"))
             return render_template("auth/login.html", form=form), 200
-        auth = accounts.start_session(db.session, user, remember=form.remember.data,
-                                      ip_address=client_ip(), config=current_app.config)
+        session_id = accounts.start_session(db.session, user, remember=form.remember.data,
+                                            ip_address=client_ip(), config=current_app.config)
         db.session.commit()
         clear_session_for_login()
-        user.session_id = auth.id
+        user.session_id = session_id
         login_user(user, remember=form.remember.data)
         session.permanent = True
         return redirect(next_url if is_safe_next(next_url) else url_for("main.home"))

@@ -167,3 +167,13 @@ def test_spraying_from_many_addresses_does_not_lock_the_user_out_of_a_known_addr
     with pytest.raises(accounts.ThrottledError):
         accounts.authenticate(session, username=user.username, password=TEST_PASSWORD,
                               ip_address="198.51.100.7", config=config)
+
+
+def test_session_table_keeps_only_a_digest_of_the_cookie_id(auth, client, session):
+    import hashlib
+    auth.login("manager")
+    with client.session_transaction() as cookie_session:
+        cookie_id = cookie_session["_user_id"]
+    stored = session.query(AuthSession).one().id
+    assert stored != cookie_id
+    assert stored == hashlib.sha256(cookie_id.encode()).hexdigest()
