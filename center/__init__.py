@@ -5,13 +5,23 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+MAX_ID = 2**31 - 1  # the largest 32-bit INTEGER: every id column, and page numbers, fit below
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: 0..MAX_ID, so a huge id is a 404 before it reaches the database."""
+
+    def __init__(self, map, fixed_digits=0, min=0, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, commands. Starts nothing."""
     app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
+    app.url_map.converters["int"] = IdConverter
     load_config(app, test_config)
     register_extensions(app)
     register_blueprints(app)
@@ -85,9 +95,9 @@ def register_blueprints(app: Flask) -> None:
     from center.api import api
     from center.errors import register_error_handlers
     from center.extensions import csrf
-    from center.views import admin, auth, calendar, directory, main
+    from center.views import admin, auth, calendar, directory, main, notifications, venues
 
-    for module in (auth, main, admin, directory, calendar):
+    for module in (auth, main, admin, directory, calendar, notifications, venues):
         app.register_blueprint(module.bp)
     csrf.exempt(api)  # token-authenticated, never by cookie, so no CSRF exposure
     app.register_blueprint(api)

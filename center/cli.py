@@ -22,6 +22,8 @@ def register(app) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(venue_jobs_command)
 
 
 @click.command("seed")
@@ -81,7 +83,7 @@ def token_command(username):
 @click.argument("target", required=False, type=click.Path(path_type=Path))
 def backup_command(target):
     """Write a consistent copy of the live SQLite database (checked for integrity)."""
-    source = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    source = sqlite_path(db.engine.url)
     if source is None:
         raise click.ClickException("this database is not SQLite: use pg_dump (see README)")
     if target is None:
@@ -105,3 +107,29 @@ def demo_data_command(scale):
     click.echo("Demo logins (user name / password):")
     for username, role, password in logins:
         click.echo(f"  {role:<11} {username:<16} {password}")
+
+
+@click.command("send-mail")
+def send_mail_command():
+    """Send the queued e-mails through MAIL_SERVER (what a request could not send stays queued)."""
+    from center.services import notifications
+
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not configured: the e-mails stay queued")
+    sent = notifications.send_queued(db.session, smtp_config=current_app.config)
+    db.session.commit()
+    click.echo(f"e-mails sent: {sent}, still queued: {notifications.queued_count(db.session)}")
+
+
+@click.command("venue-jobs")
+def venue_jobs_command():
+    """Expire lapsed waitlist holds and mark no-shows (idempotent; run every few minutes)."""
+    from center.services import notifications, venues
+
+    expired = venues.expire_holds(db.session)
+    no_shows = venues.release_no_shows(db.session)
+    db.session.commit()
+    if current_app.config.get("MAIL_SERVER"):  # offers made by the jobs notify by e-mail too
+        notifications.send_queued(db.session, smtp_config=current_app.config)
+        db.session.commit()
+    click.echo(f"holds expired: {expired}, no-shows marked: {no_shows}")

@@ -185,3 +185,11 @@ def count_queries(app):
         finally:
             event.remove(db.engine, "before_cursor_execute", counter)
     return counting
+
+
+def field_errors(html: str, field_id: str) -> list[str]:
+    """The error messages shown beside the form field with this id (templates/_form.html)."""
+    block = re.search(r'<div class="field[^"]*">((?:(?!<div class="field).)*?id="%s".*?)</div>'
+                      % re.escape(field_id), html, re.S)
+    assert block, f"no field {field_id} on the page"
+    return re.findall(r'<small class="error" role="alert">(.*?)</small>', block.group(1), re.S)

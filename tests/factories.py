@@ -1,8 +1,10 @@
 """Small builders of test data: make_<thing>(session, **overrides)."""
 import itertools
+from datetime import datetime, time, timedelta
 
 from center.models.directory import Organization, Platform, Region
-from center.services import accounts, directory
+from center.models.venues import Booking, Venue
+from center.services import accounts, directory, venues
 
 _counter = itertools.count(1)
 # Real, valid codes from the domain facts; further codes are generated with a correct check char.
@@ -50,3 +52,37 @@ def make_organization(session, **fields) -> Organization:
     n = next(_counter)
     data = {"name": f"测试社会组织{n}", "credit_code": valid_credit_code(), **fields}
     return directory.create_organization(session, data)
+
+
+# Weekdays 09:00–21:00, booked without approval unless a test says otherwise.
+WEEKDAY_HOURS = {weekday: (time(9), time(21)) for weekday in range(5)}
+
+
+def make_venue(session, **fields) -> Venue:
+    n = next(_counter)
+    data = {"name": f"测试场地{n}", "capacity": 30, "hours": WEEKDAY_HOURS,
+            "requires_approval": False, **fields}
+    return venues.create_venue(session, data, actor=None)
+
+
+def make_booking(session, **fields) -> Booking:
+    """A booking stored directly (no rules checked): by default approved, Monday 2026-09-14
+    09:00–11:00 center time, at a new venue, for a new organization."""
+    venue = fields.pop("venue", None) or make_venue(session)
+    organization = fields.pop("organization", None) or make_organization(session)
+    starts_at = fields.pop("starts_at", datetime(2026, 9, 14, 9, tzinfo=venues.CENTER_TZ))
+    status = fields.pop("status", "approved")
+    booking = Booking(venue=venue, organization=organization, title=fields.pop("title", "测试活动"),
+                      attendees=fields.pop("attendees", 10), starts_at=starts_at,
+                      ends_at=fields.pop("ends_at", starts_at + timedelta(hours=2)), status=status,
+                      decided_at=fields.pop("decided_at", starts_at - timedelta(days=7)),
+                      decision_reason=fields.pop("decision_reason",
+                                                 "测试" if status == "rejected" else None),
+                      checked_in_at=fields.pop("checked_in_at",
+                                               starts_at if status == "checked_in" else None),
+                      hold_expires_at=fields.pop("hold_expires_at",
+                                                 starts_at if status == "held" else None),
+                      **fields)
+    session.add(booking)
+    session.flush()
+    return booking

@@ -1,5 +1,6 @@
 """Safe workbook reading (size checks before parsing, hardened XML) and formula-proof writing."""
 import io
+import re
 import time
 import zipfile
 from datetime import date, datetime, timezone
@@ -83,6 +84,43 @@ def test_100000_rows_are_refused_quickly_with_the_row_limit(app):
     message = refusal(data)
     assert "行数超过上限 20000 行" in message
     assert time.monotonic() - started < 30  # stops at the limit instead of reading on
+
+
+def declaring(dimension: str, rows, *, far_row: int | None = None) -> bytes:
+    """A real two-column workbook whose sheet XML is rewritten to declare `dimension` and,
+    with `far_row`, to hold one more cell in that row."""
+    data = workbook(["名称", "代码"], rows)
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    xml, replaced = re.subn(r'<dimension ref="[^"]*" ?/>', f'<dimension ref="{dimension}"/>', xml)
+    assert replaced == 1
+    if far_row:
+        far = f'<row r="{far_row}"><c r="A{far_row}" t="inlineStr"><is><t>乙</t></is></c></row>'
+        xml = xml.replace("</sheetData>", far + "</sheetData>")
+    return with_sheet_xml(data, xml.encode())
+
+
+@pytest.mark.parametrize("row", [100_000, 1_048_576])
+def test_a_far_row_behind_a_huge_declared_dimension_is_refused_quickly(app, row):
+    data = declaring(f"A1:XFD{row}", [["甲", "1"]], far_row=row)
+    assert len(data) < 10_000
+    started = time.monotonic()
+    message = refusal(data)
+    assert time.monotonic() - started < 3
+    assert "行数超过上限 20000 行" in message
+
+
+def test_a_huge_declared_dimension_does_not_pad_the_rows_that_are_there(app):
+    data = declaring("A1:XFD1048576", [["甲", "1"], ["乙", None]])
+    started = time.monotonic()
+    assert read(data) == [(2, {"name": "甲", "code": "1"}), (3, {"name": "乙", "code": None})]
+    assert time.monotonic() - started < 3
+
+
+def test_blank_rows_count_toward_the_row_limit(app):
+    gap = declaring("A1:B30", [["甲", "1"]], far_row=30)
+    assert "行数超过上限 20 行" in refusal(gap, max_rows=20)
+    assert read(gap, max_rows=30) == [(2, {"name": "甲", "code": "1"}),
+                                      (30, {"name": "乙", "code": None})]
 
 
 def test_entity_expansion_is_refused_by_the_hardened_parser(app):

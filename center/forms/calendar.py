@@ -1,10 +1,13 @@
-"""Input shapes for the working-day calendar: one override, and an Excel import."""
+"""Input shapes for the working-day calendar: one override, an Excel import, and the
+confirmation that a year's schedule is entered in full."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
+from wtforms.widgets import HiddenInput
+from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, Optional,
+                                StopValidation)
 
 KIND_CHOICES = [SelectChoice("holiday", _l("节假日（当天休息）")),
                 SelectChoice("workday", _l("调休上班（当天工作）"))]
@@ -18,6 +21,16 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("日期格式应为 2027-02-06。")) from None
+
+
+class YearField(IntegerField):
+    """A year whose parse error is in the user's language."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("年份应为四位数字，如 2027。")) from None
 
 
 class KindField(RadioField):
@@ -38,3 +51,13 @@ class OverrideForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(_l("请选择要上传的文件。"))])
+    confirm_years = BooleanField(_l("导入后确认该年度放假安排已全部录入"))
+
+
+class ConfirmYearForm(FlaskForm):
+    """Confirm (confirmed "1") or withdraw ("0"); the value comes from the button pressed."""
+
+    year = YearField(widget=HiddenInput(), validators=[InputRequired(_l("年份应为四位数字，如 2027。"))])
+    confirmed = StringField(validators=[AnyOf(["0", "1"], message=_l("请点击确认或撤销按钮。"))])
+    note = StringField(_l("依据（可不填）"), validators=[
+        Optional(), Length(max=200, message=_l("备注不能超过 200 个字。"))])

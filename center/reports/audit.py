@@ -31,6 +31,7 @@ TABLE_LABELS = {
     "platforms": _l("支持平台"),
     "regions": _l("区域"),
     "calendar_overrides": _l("工作日历"),
+    "calendar_years": _l("工作日历年度确认"),
 }
 COLUMN_LABELS = {
     "name": _l("名称"), "display_name": _l("姓名"), "username": _l("用户名"), "role": _l("角色"),
@@ -44,6 +45,7 @@ COLUMN_LABELS = {
     "name_initials": _l("拼音首字母"), "region_id": _l("所在区域"), "tier": _l("层级"),
     "is_joint_member": _l("联席会议成员"), "rotation_order": _l("轮值顺序"),
     "day": _l("日期"), "is_workday": _l("工作日"), "prefix": _l("令牌前缀"),
+    "year": _l("年份"), "confirmed": _l("已确认"),
 }
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
 

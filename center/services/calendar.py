@@ -8,17 +8,22 @@ Where the answer comes from, strongest first:
    (2004–2026 in version 1.11.0).
 3. ``rule``: for a year the library does not cover, Saturdays and Sundays are off, and so are
    the fixed-date statutory holidays (1 Jan 元旦, 1–2 May 劳动节, 1–3 Oct 国庆节, per
-   《全国年节及纪念日放假办法》 as revised in 2024). Lunar holidays (春节, 清明, 端午, 中秋)
-   and make-up workdays cannot be known by rule, so these answers may be wrong.
+   《全国年节及纪念日放假办法》 as revised in 2024), unless an override says otherwise.
 
-A day is *provisional* when its answer comes from the rule: the library does not cover its
-year and staff have entered no override for that exact day. A deadline or a count is
-provisional when any day counted towards it is. Nothing here raises for an unknown year.
+The published schedule lists only the holidays and make-up workdays; every other day of the
+year follows the ordinary week. So once staff have entered a year's schedule as overrides and
+confirmed the year (CalendarYear.confirmed), the rule's answers for that year are firm.
+
+A day is *provisional* when its answer comes from the rule and its year is not confirmed: the
+library does not cover the year, staff have entered no override for that exact day, and nobody
+has confirmed that the year's schedule is entered in full. Until then lunar holidays (春节, 清明,
+端午, 中秋) and make-up workdays are unknown, so such answers may be wrong. A deadline or a count
+is provisional when any day counted towards it is. Nothing here raises for an unknown year.
 """
 import calendar as stdlib_calendar
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import chinese_calendar
 from chinese_calendar.constants import Holiday
@@ -26,11 +31,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from center.models.base import utcnow
-from center.models.calendar import CalendarOverride
-from center.reports.xlsx import Sheet, workbook_bytes
+from center.models.calendar import CalendarOverride, CalendarYear
 from center.services import audit
 from center.services.errors import ValidationError
-from center.services.spreadsheets import Column, RowErrors, RowProblem, WorkbookError, read_table
 
 OVERRIDE, OFFICIAL, RULE = "override", "official", "rule"
 MIN_YEAR, MAX_YEAR = 2000, 2099  # the range staff may enter overrides for
@@ -99,10 +102,11 @@ def official_info(day: date) -> DayInfo | None:
     return DayInfo(day, not is_holiday, LIBRARY_NAMES.get(name, name), OFFICIAL, False)
 
 
-def rule_info(day: date) -> DayInfo:
-    """The provisional answer for a year without data: weekends and fixed-date holidays off."""
+def rule_info(day: date, confirmed: bool = False) -> DayInfo:
+    """The answer for a year without data: weekends and fixed-date holidays off; provisional
+    unless staff have confirmed that the year's schedule is entered in full."""
     name = RULE_HOLIDAYS.get((day.month, day.day))
-    return DayInfo(day, name is None and day.weekday() < 5, name, RULE, True)
+    return DayInfo(day, name is None and day.weekday() < 5, name, RULE, not confirmed)
 
 
 def library_covers(year: int) -> bool:
@@ -116,14 +120,14 @@ def library_years() -> tuple[int, int]:
     return years[0], years[-1]
 
 
-def resolve(day: date, override: CalendarOverride | None) -> DayInfo:
+def resolve(day: date, override: CalendarOverride | None, year_confirmed: bool = False) -> DayInfo:
     """The answer for day given its override row (or None): override, else library, else rule."""
     if override is not None:
         return DayInfo(day, override.is_workday, override.name, OVERRIDE, False)
-    return official_info(day) or rule_info(day)
+    return official_info(day) or rule_info(day, year_confirmed)
 
 
-# --- reading: one query per range ---------------------------------------------------------------
+# --- reading: one query for the overrides of a range, one for its confirmed years ---------------
 
 def overrides_between(session, first: date, last: date) -> dict[date, CalendarOverride]:
     """Overrides for first..last inclusive, by day, in one query."""
@@ -131,19 +135,34 @@ def overrides_between(session, first: date, last: date) -> dict[date, CalendarOv
     return {row.day: row for row in rows}
 
 
+def confirmed_years_between(session, first: date, last: date) -> set[int]:
+    """The confirmed years among those of first..last, in one query; no query at all when the
+    library covers every one of them (their days are never provisional)."""
+    low, high = library_years()
+    if low <= first.year and last.year <= high:
+        return set()
+    return set(session.scalars(select(CalendarYear.year).where(
+        CalendarYear.year.between(first.year, last.year), CalendarYear.confirmed.is_(True))))
+
+
+def _answers(session, first: date, last: date):
+    """A function answering any day of first..last, with the range's rows loaded up front."""
+    overrides = overrides_between(session, first, last)
+    confirmed = confirmed_years_between(session, first, last)
+    return lambda day: resolve(day, overrides.get(day), day.year in confirmed)
+
+
 def days_between(session, first: date, last: date) -> list[DayInfo]:
-    """Every day from first to last inclusive (empty when last < first), with one query."""
+    """Every day from first to last inclusive (empty when last < first), in one or two queries."""
     if last < first:
         return []
-    overrides = overrides_between(session, first, last)
-    return [resolve(first + timedelta(i), overrides.get(first + timedelta(i)))
-            for i in range((last - first).days + 1)]
+    answer = _answers(session, first, last)
+    return [answer(first + timedelta(i)) for i in range((last - first).days + 1)]
 
 
 def day_info(session, day: date) -> DayInfo:
     """Whether day is worked, why, and whether that answer is provisional (see module doc)."""
-    override = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
-    return resolve(day, override)
+    return _answers(session, day, day)(day)
 
 
 def is_workday(session, day: date) -> bool:
@@ -154,17 +173,17 @@ def add_working_days(session, start: date, n: int) -> Deadline:
     """The n-th working day after start (before it when n < 0); start itself is never counted.
 
     The deadline is provisional when any day from the one after start up to the deadline is.
-    Overrides are loaded a window at a time, so a deadline weeks away costs one query.
+    Rows are loaded a window at a time, so a deadline weeks away costs one or two queries.
     """
     step = 1 if n >= 0 else -1
     remaining, cursor, provisional = abs(n), start, False
     while remaining:
         size = remaining * 2 + 14  # enough for n working days across a Golden Week
         ends = (cursor + timedelta(step), cursor + timedelta(step * size))
-        overrides = overrides_between(session, min(ends), max(ends))
+        answer = _answers(session, min(ends), max(ends))
         for i in range(1, size + 1):
             cursor = cursor + timedelta(step)
-            info = resolve(cursor, overrides.get(cursor))
+            info = answer(cursor)
             provisional = provisional or info.provisional
             remaining -= info.is_workday
             if not remaining:
@@ -194,23 +213,7 @@ def month_weeks(days: list[DayInfo], month: int) -> list[list[DayInfo | None]]:
             for week in stdlib_calendar.Calendar().monthdatescalendar(year, month)]
 
 
-# --- writing: staff overrides -------------------------------------------------------------------
-
-IMPORT_KINDS = {"节假日": False, "休息": False, "放假": False, "调休上班": True, "上班": True}
-# The file format is fixed Chinese headers, whatever the user's interface language.
-IMPORT_COLUMNS = [Column("day", "日期", True), Column("kind", "类型", True),
-                  Column("name", "名称", True), Column("note", "备注")]
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
-MAX_IMPORT_ROWS = 1000
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    first_day: date | None = None
-
+# --- writing: staff overrides and confirmed years ----------------------------------------------
 
 def override_problems(*, day: date | None, name: str | None, note: str | None) -> dict:
     """Field name -> message for an override that cannot be stored."""
@@ -240,14 +243,16 @@ def set_override(session, *, day: date, is_workday: bool, name: str, note: str |
         raise ValidationError(next(iter(problems.values())), problems)
     audit.acting(session, actor)
     row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
-    row, _outcome = _store(session, row, day=day, is_workday=is_workday, name=name, note=note,
-                           now=now)
+    row, _outcome = store_override(session, row, day=day, is_workday=is_workday, name=name,
+                                   note=note, now=now)
     session.flush()
     return row
 
 
-def _store(session, row, *, day, is_workday, name, note, now):
-    """Write one override onto row (a new one when None): (row, created|changed|unchanged)."""
+def store_override(session, row, *, day, is_workday, name, note, now=None):
+    """Write one checked override onto row (a new one when None); return (row, outcome), the
+    outcome being created, changed or unchanged. Checking the values and naming the audit
+    actor are the caller's (set_override, the Excel import)."""
     values = {"is_workday": bool(is_workday), "name": name.strip(),
               "note": (note or "").strip() or None}
     if row is None:
@@ -261,81 +266,40 @@ def _store(session, row, *, day, is_workday, name, note, now):
     return row, "changed"
 
 
-def import_overrides(session, data: bytes, *, actor, max_uncompressed: int,
-                     max_rows: int = MAX_IMPORT_ROWS, now=None) -> ImportResult:
-    """Create or change overrides from a workbook (columns 日期, 类型, 名称, 备注).
+def calendar_year(session, year: int) -> CalendarYear | None:
+    return session.scalar(select(CalendarYear).where(CalendarYear.year == year))
 
-    All or nothing: every bad row is reported (row, column, reason) and then nothing is written.
-    A day may appear only once in a file.
+
+def year_problems(*, year: int | None, note: str | None) -> dict:
+    """Field name -> message for a year that cannot be confirmed (or withdrawn)."""
+    problems = {}
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        problems["year"] = _l("年份应在 %(a)d 年至 %(b)d 年之间。", a=MIN_YEAR, b=MAX_YEAR)
+    elif library_covers(year):
+        problems["year"] = _l("%(year)d 年已收录官方放假安排，无需确认。", year=year)
+    if len((note or "").strip()) > 200:
+        problems["note"] = _l("备注不能超过 200 个字。")
+    return problems
+
+
+def confirm_year(session, *, year: int, confirmed: bool, note: str | None = None,
+                 actor, now=None) -> CalendarYear:
+    """Record that year's published schedule is (confirmed) or is not yet entered in full.
+
+    Only for a year the library does not cover: while it is confirmed, its days without an
+    override are answered by rule and are no longer provisional. One row per year, changed in
+    place (audited), never deleted; withdrawing sets confirmed false. note None keeps the note.
     """
-    rows = read_table(data, IMPORT_COLUMNS, max_rows=max_rows, max_uncompressed=max_uncompressed)
-    if not rows:
-        raise WorkbookError(_l("文件中没有数据行。"), {"file": _l("文件中没有数据行。")})
-    entries, problems = _parse_rows(rows)
+    problems = year_problems(year=year, note=note)
     if problems:
-        raise RowErrors(problems)
+        raise ValidationError(next(iter(problems.values())), problems)
     audit.acting(session, actor)
-    existing = overrides_between(session, min(e["day"] for e in entries),
-                                 max(e["day"] for e in entries))
-    result = ImportResult(first_day=min(e["day"] for e in entries))
-    for entry in entries:
-        _row, outcome = _store(session, existing.get(entry["day"]), now=now, **entry)
-        setattr(result, outcome, getattr(result, outcome) + 1)
+    row = calendar_year(session, year)
+    if row is None:
+        row = CalendarYear(year=year, confirmed=False, created_at=now or utcnow())
+        session.add(row)
+    row.confirmed = bool(confirmed)
+    if note is not None:
+        row.note = note.strip() or None
     session.flush()
-    return result
-
-
-def _parse_rows(rows) -> tuple[list[dict], list[RowProblem]]:
-    labels = {column.key: column.label for column in IMPORT_COLUMNS}
-    entries, problems, seen = [], [], {}
-    for number, values in rows:
-        day, day_problem = _parse_day(values["day"])
-        kind = IMPORT_KINDS.get(str(values["kind"] or "").strip())
-        name, note = _text(values["name"]), _text(values["note"])
-        found = override_problems(day=day, name=name, note=note)
-        if day_problem:
-            found["day"] = day_problem
-        elif day in seen:
-            found["day"] = _l("与第 %(row)d 行日期重复。", row=seen[day])
-        if kind is None:
-            found["kind"] = _l("类型应为“节假日”或“调休上班”。")
-        problems += [RowProblem(number, labels[key], str(message)) for key, message in found.items()]
-        if not found:
-            seen[day] = number
-            entries.append({"day": day, "is_workday": kind, "name": name, "note": note})
-    problems.sort(key=lambda p: p.row)
-    return entries, problems
-
-
-def _parse_day(value) -> tuple[date | None, str | None]:
-    if isinstance(value, datetime):
-        return value.date(), None
-    if isinstance(value, date):
-        return value, None
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(str(value or "").strip(), fmt).date(), None
-        except ValueError:
-            continue
-    if value is None:
-        return None, None  # override_problems reports the missing date
-    return None, str(_l("无法识别的日期“%(value)s”，请写成 2027-02-06。", value=value))
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value).strip()
-
-
-def import_template() -> bytes:
-    """The import workbook: the header row on the first sheet, instructions on the second."""
-    notes = [_l("每行一天。日期写成 2027-02-06 或设为日期格式的单元格。"),
-             _l("类型填“节假日”（当天休息）或“调休上班”（周末上班）。"),
-             _l("名称填节日名称，如“春节”“国庆节”；备注可不填。"),
-             _l("已有的同一天记录会被改为表中的内容；任何一行有错，整个文件都不会导入。"),
-             _l("国务院办公厅每年11月前后公布次年放假安排，公布当天即可在此录入。")]
-    return workbook_bytes([
-        Sheet(title=str(_l("日历调整")), headers=[c.label for c in IMPORT_COLUMNS],
-              widths=[16, 14, 24, 40]),
-        Sheet(title=str(_l("填写说明")), headers=[str(_l("说明"))], widths=[90],
-              rows=[[str(line)] for line in notes]),
-    ])
+    return row

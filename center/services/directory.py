@@ -5,6 +5,7 @@ from importlib import resources
 from flask_babel import lazy_gettext as _l
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from center.models.base import utcnow
 from center.models.directory import (Organization, OrganizationType, Platform, Region,
@@ -79,7 +80,7 @@ def _validated_organization(session, data: dict, *, existing: Organization | Non
             errors["district_id"] = _l("请选择一个区。")
     if errors:
         raise ValidationError(_l("请更正标出的内容。"), errors)
-    duplicate = session.scalar(select(Organization).where(Organization.credit_code == code))
+    duplicate = _organization_with_code(session, code)
     if duplicate is not None and duplicate is not existing:
         raise ConflictError(_l("统一社会信用代码已登记为“%(name)s”。", name=duplicate.name),
                             {"credit_code": _l("该代码已存在。")})
@@ -89,13 +90,26 @@ def _validated_organization(session, data: dict, *, existing: Organization | Non
     return cleaned
 
 
+def _organization_with_code(session, code: str) -> Organization | None:
+    return session.scalar(select(Organization).where(Organization.credit_code == code))
+
+
+def _flush_unique(session, field: str, message) -> None:
+    """Flush; a unique constraint lost to a concurrent save (after our own check passed) is a
+    ConflictError on `field`. The caller rolls back, as after any domain error."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ConflictError(message, {field: message}) from None
+
+
 def create_organization(session, data: dict, *, actor=None) -> Organization:
     """Create an organization with a valid, unique credit code."""
     audit.acting(session, actor)
     cleaned = _validated_organization(session, data, existing=None)
     org = Organization(**cleaned, name_initials=name_initials(cleaned["name"]))
     session.add(org)
-    session.flush()
+    _flush_unique(session, "credit_code", _l("统一社会信用代码已登记。"))
     return org
 
 
@@ -105,7 +119,7 @@ def update_organization(session, org: Organization, data: dict, *, actor=None) -
     for key, value in cleaned.items():
         setattr(org, key, value)
     org.name_initials = name_initials(org.name)
-    session.flush()
+    _flush_unique(session, "credit_code", _l("统一社会信用代码已登记。"))
     return org
 
 
@@ -206,7 +220,7 @@ def _validated_platform(session, data: dict, *, existing: Platform | None) -> di
         errors["region_id"] = _l("请选择所在区域。")
     if errors:
         raise ValidationError(_l("请更正标出的内容。"), errors)
-    duplicate = session.scalar(select(Platform).where(func.lower(Platform.name) == name.lower()))
+    duplicate = _platform_named(session, name)
     if duplicate is not None and duplicate is not existing:
         raise ConflictError(_l("已有同名平台。"), {"name": _l("已有同名平台。")})
     cleaned = {key: data.get(key) for key in PLATFORM_FIELDS}
@@ -216,12 +230,16 @@ def _validated_platform(session, data: dict, *, existing: Platform | None) -> di
     return cleaned
 
 
+def _platform_named(session, name: str) -> Platform | None:
+    return session.scalar(select(Platform).where(func.lower(Platform.name) == name.lower()))
+
+
 def create_platform(session, data: dict, *, actor=None) -> Platform:
     """A platform takes its tier from its region (a street platform sits in a street)."""
     audit.acting(session, actor)
     platform = Platform(**_validated_platform(session, data, existing=None))
     session.add(platform)
-    session.flush()
+    _flush_unique(session, "name", _l("已有同名平台。"))
     return platform
 
 
@@ -229,7 +247,7 @@ def update_platform(session, platform: Platform, data: dict, *, actor=None) -> P
     audit.acting(session, actor)
     for key, value in _validated_platform(session, data, existing=platform).items():
         setattr(platform, key, value)
-    session.flush()
+    _flush_unique(session, "name", _l("已有同名平台。"))
     return platform
 
 

@@ -18,6 +18,7 @@ if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - a broken install, refuse t
     raise RuntimeError("defusedxml must be installed so uploaded workbooks are parsed safely")
 
 MAX_ZIP_ENTRIES = 1000
+MAX_COLUMNS = 100  # the header is read this wide at most; templates have a dozen columns
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def read_table(data: bytes, columns: list[Column], *, max_rows: int, max_uncompr
                header_row: int = 1) -> list[tuple[int, dict]]:
     """Rows of the first sheet as (Excel row number, {key: value}); blank rows are skipped.
 
+    More than `max_rows` data rows, or more than `max_rows` blank ones (gaps count), is refused.
+
     The header row must carry every column label (order free, extra columns refused), so a
     wrong or outdated template is caught before any row is read.
     """
@@ -87,19 +90,33 @@ def read_table(data: bytes, columns: list[Column], *, max_rows: int, max_uncompr
 
 
 def _rows(ws, columns, *, max_rows, header_row):
-    rows = ws.iter_rows(min_row=header_row, values_only=True)
-    header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
+    # Read-only mode trusts the sheet's declared <dimension>: a tiny file declaring A1:XFD1048576
+    # would pad every row to 16,384 cells and yield a million empty rows. Forget it, bound the
+    # width by the header, and count blank rows (gaps included) against the limit too.
+    ws.reset_dimensions()
+    header = _header(ws, header_row)
     index = _header_index(header, columns)
-    result = []
+    result, blank = [], 0
+    rows = ws.iter_rows(min_row=header_row + 1, max_col=len(header), values_only=True)
     for number, values in enumerate(rows, start=header_row + 1):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        if len(result) >= max_rows:
+        is_blank = all(v is None or str(v).strip() == "" for v in values)
+        blank += is_blank
+        if blank > max_rows or (not is_blank and len(result) >= max_rows):
             raise WorkbookError(_l("行数超过上限 %(n)d 行，请分批导入。", n=max_rows),
                                 {"file": _l("行数过多。")})
-        result.append((number, {c.key: _clean(values[i]) if i < len(values) else None
-                                for c, i in index.items()}))
+        if not is_blank:
+            result.append((number, {c.key: _clean(values[i]) for c, i in index.items()}))
     return result
+
+
+def _header(ws, header_row: int) -> list[str]:
+    """The header labels, trailing blank cells dropped, at most MAX_COLUMNS wide."""
+    cells = ws.iter_rows(min_row=header_row, max_row=header_row, max_col=MAX_COLUMNS,
+                         values_only=True)
+    header = [str(v).strip() if v is not None else "" for v in next(cells, ())]
+    while header and not header[-1]:
+        header.pop()
+    return header
 
 
 def _header_index(header: list[str], columns: list[Column]) -> dict:

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from center import MAX_ID
 from center.auth import roles
 from center.extensions import db
 from center.forms.accounts import (ROLE_LABELS, AuditFilterForm, PasswordForm, TokenForm,
@@ -17,6 +18,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Service field names that differ from the form's.
 FIELD_ALIASES = {"organization_id": "organization_code"}
 AUDIT_FILTERS = ("table", "record_id", "actor", "action", "date_from", "date_to")
+AUDIT_YEARS = (2000, 2100)  # the log starts with the system; later dates are typing mistakes
+MAX_PAGE = 100_000
 
 
 def show_errors(form, error: DomainError) -> None:
@@ -31,8 +34,17 @@ def show_errors(form, error: DomainError) -> None:
         flash(str(error.message), "error")
 
 
+def _platform_id_fits(form) -> bool:
+    """A hand-posted platform id no row can have is refused here, before the database sees it."""
+    platform_id = form.platform_id.data
+    if platform_id is None or 0 < platform_id <= MAX_ID:
+        return True
+    form.platform_id.errors = [*form.platform_id.errors, _("请选择平台。")]
+    return False
+
+
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return min(MAX_PAGE, max(1, request.args.get("page", 1, type=int)))
 
 
 @bp.route("/users")
@@ -53,7 +65,7 @@ def users():
 def create_user():
     form = UserForm()
     form.set_platform_choices(accounts.platform_choices(db.session))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _platform_id_fits(form):
         try:
             user = accounts.register_user(db.session, form.data, actor=current_user,
                                           min_length=current_app.config["PASSWORD_MIN_LENGTH"])
@@ -75,7 +87,7 @@ def edit_user(user_id):
     form.set_platform_choices(accounts.platform_choices(db.session))
     if request.method == "GET" and user.organization:
         form.organization_code.data = user.organization.credit_code
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _platform_id_fits(form):
         try:
             accounts.edit_user(db.session, user, form.data, actor=current_user)
         except DomainError as error:
@@ -173,9 +185,18 @@ def audit_log():
     form = AuditFilterForm(request.args)
     form.set_choices(audit_report.audited_tables(), audit_report.ACTION_LABELS.items())
     form.validate()  # a filter with an error is shown beside its field and left out
+    _check_years(form.date_from, form.date_to)
     filters = audit_report.AuditFilters(**{
         name: form[name].data or None for name in AUDIT_FILTERS if not form[name].errors})
     result = audit_report.audit_page(db.session, filters, page=_page(),
                                      per_page=current_app.config["PER_PAGE"],
                                      timezone=current_app.config["CENTER_TIMEZONE"])
     return render_template("admin/audit.html", form=form, result=result)
+
+
+def _check_years(*fields) -> None:
+    """A date filter outside AUDIT_YEARS gets a message beside it (and is left out)."""
+    first, last = AUDIT_YEARS
+    for date_field in fields:
+        if date_field.data and not date_field.errors and not first <= date_field.data.year <= last:
+            date_field.errors = [_("年份应在 %(a)d 年至 %(b)d 年之间。", a=first, b=last)]

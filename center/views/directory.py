@@ -1,12 +1,14 @@
 """Directory pages: organizations, the region tree and platforms, with Excel exchange."""
 import io
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from center import MAX_ID
 from center.auth import roles
 from center.extensions import db
 from center.forms.directory import (ARCHIVED_CHOICES, FIELD_LABELS, LEVEL_LABELS, TIER_LABELS,
@@ -239,6 +241,12 @@ def _page() -> int:
     return min(MAX_PAGE, max(1, request.args.get("page", 1, type=int)))
 
 
+def _id_arg(name: str) -> int | None:
+    """An id from the query string; one no row can have (not a number, negative, huge) is None."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
 def _choice(name: str, allowed) -> str:
     value = request.args.get(name, "")
     return value if value in allowed else ""
@@ -247,13 +255,13 @@ def _choice(name: str, allowed) -> str:
 def _organization_filter() -> reports.OrganizationFilter:
     return reports.OrganizationFilter(
         q=request.args.get("q", "").strip()[:100], type=_choice("type", TYPE_LABELS),
-        district_id=request.args.get("district", type=int),
+        district_id=_id_arg("district"),
         archived=_choice("archived", ARCHIVED_CHOICES) or "active")
 
 
 def _platform_filter() -> reports.PlatformFilter:
     return reports.PlatformFilter(
-        tier=_choice("tier", TIER_LABELS), district_id=request.args.get("district", type=int),
+        tier=_choice("tier", TIER_LABELS), district_id=_id_arg("district"),
         joint=_choice("joint", ("yes", "no")),
         archived=_choice("archived", ARCHIVED_CHOICES) or "active")
 
@@ -286,7 +294,8 @@ def _history(record) -> dict:
 
 
 def _xlsx(data: bytes, title: str):
-    name = f"{title}-{datetime.now():%Y%m%d}.xlsx"
+    today = datetime.now(ZoneInfo(current_app.config["CENTER_TIMEZONE"])).date()
+    name = f"{title}-{today:%Y%m%d}.xlsx"
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=name)
 

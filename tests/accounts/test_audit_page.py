@@ -56,6 +56,32 @@ def test_audit_page_runs_a_bounded_number_of_queries(auth, client, session, coun
     assert queries() == few
 
 
+def test_audit_page_runs_the_same_queries_for_5_or_40_changes_by_different_actors(
+        auth, client, session, count_queries):
+    auth.login("admin")
+
+    def change_by_new_actors(n):
+        # Each change by its own actor on its own record: the actors cannot all come from
+        # the identity map, so a lazy actor load would show as one query per row.
+        for _i in range(n):
+            actor = make_user(session, role="manager")
+            org = make_organization(session)
+            directory.archive_organization(session, org, actor=actor)
+        session.commit()
+
+    def queries():
+        with count_queries() as counter:
+            page = client.get("/admin/audit?action=archive")
+            assert page.status_code == 200
+        return counter.count, page.get_data(as_text=True).count('<span class="badge">归档</span>')
+
+    change_by_new_actors(5)
+    few, shown = queries()
+    assert shown == 5
+    change_by_new_actors(35)
+    assert queries() == (few, 40)
+
+
 def test_audit_page_is_paginated_newest_first(auth, client, session, app):
     app.config["PER_PAGE"] = 2
     auth.login("admin")

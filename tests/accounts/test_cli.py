@@ -2,15 +2,16 @@
 import hashlib
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from center import create_app
 from center.extensions import db
 from center.models.accounts import ApiToken, User
 from center.models.directory import Organization
-from center.services import accounts
+from center.services import accounts, backup
 from tests.conftest import PG_URL, base_config
 from tests.factories import make_organization, make_platform
 
@@ -121,6 +122,30 @@ def test_backup_refuses_to_overwrite(runner, tmp_path):
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 1 and "already exists" in result.output
     assert target.read_bytes() == b"keep me"
+
+
+@needs_sqlite
+def test_backup_of_a_missing_database_file_is_a_clear_refusal(tmp_path):
+    missing = tmp_path / "nowhere" / "center.db"
+    target = tmp_path / "backups" / "copy.db"
+    app = create_app(base_config(f"sqlite:///{missing}"))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["backup", str(target)])
+        db.engine.dispose()
+    assert result.exit_code == 1
+    assert f"{missing} does not exist" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert not target.parent.exists()
+
+
+@needs_sqlite
+def test_backup_copies_the_file_the_app_uses_when_the_uri_is_relative():
+    app = create_app(base_config("sqlite:///relative-backup-test.db"))
+    with app.app_context():
+        assert backup.sqlite_path(db.engine.url) == \
+            Path(app.instance_path) / "relative-backup-test.db"
+        db.engine.dispose()
+    assert backup.sqlite_path(make_url("postgresql://localhost/center")) is None
 
 
 @needs_sqlite

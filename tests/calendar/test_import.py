@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from center.models.calendar import CalendarOverride
-from center.services import calendar
+from center.services import calendar, calendar_exchange
 from center.services.spreadsheets import RowErrors, WorkbookError
 from tests.factories import make_user
 
@@ -26,7 +26,7 @@ def workbook(*rows, header=HEADER) -> bytes:
 
 def run_import(session, data):
     actor = make_user(session, role="manager")
-    return calendar.import_overrides(session, data, actor=actor, max_uncompressed=LIMIT)
+    return calendar_exchange.import_overrides(session, data, actor=actor, max_uncompressed=LIMIT)
 
 
 def test_import_creates_overrides_from_text_and_date_cells(session):
@@ -79,7 +79,7 @@ def test_import_refuses_wrong_headers_and_empty_files(session):
 
 
 def test_downloaded_template_imports_once_filled_in(session):
-    wb = load_workbook(io.BytesIO(calendar.import_template()))
+    wb = load_workbook(io.BytesIO(calendar_exchange.import_template()))
     sheet = wb.worksheets[0]
     assert [c.value for c in sheet[1]] == HEADER
     assert any("11月" in str(row[0].value) for row in wb.worksheets[1].iter_rows())

@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 
 from center.models.calendar import CalendarOverride
+from center.services import calendar
+from tests.conftest import field_errors
 from tests.calendar.test_import import workbook
 
 
@@ -78,6 +80,27 @@ def test_bad_form_input_shows_errors_beside_fields_and_keeps_values(auth, sessio
     response = auth.post("/calendar/override", {"day": "2027-02-06", "name": "春节"})
     assert response.get_data(as_text=True).count("请选择“节假日”或“调休上班”。") == 1
     assert session.query(CalendarOverride).count() == 0
+
+
+def test_an_override_saved_meanwhile_by_someone_else_is_refused_beside_the_day(
+        auth, session, monkeypatch):
+    calendar.set_override(session, day=date(2027, 2, 6), is_workday=True, name="春节调休上班",
+                          actor=None)
+    session.commit()
+    auth.login("manager")
+    store = calendar.store_override
+    # The other save lands between our lookup of the day and our insert.
+    monkeypatch.setattr(calendar, "store_override",
+                        lambda session, row, **values: store(session, None, **values))
+    response = auth.post("/calendar/override", {"day": "2027-02-06", "kind": "holiday",
+                                                "name": "春节", "note": "我的备注"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_errors(html, "day") == ["这一天的调整刚被他人保存，请重新打开这一天再修改。"]
+    assert "我的备注" in html
+    session.expire_all()
+    assert [(o.name, o.is_workday) for o in session.query(CalendarOverride)] \
+        == [("春节调休上班", True)]
 
 
 def test_import_page_lists_row_errors_and_imports_nothing(auth, session):

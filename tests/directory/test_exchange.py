@@ -1,6 +1,8 @@
 """Excel template, import and export of organizations and platforms."""
 import io
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -234,6 +236,20 @@ def test_export_keeps_formula_like_text_as_text(auth, client, session):
     assert set(exported) == set(names)
     for row in exported.values():
         assert row[0].data_type == "s" and row[9].value == "=1+1" and row[9].data_type == "s"
+
+
+# UTC+14 and UTC-11: 25 hours apart, so their dates differ at every moment and a file name
+# dated by the server's clock cannot match both.
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+@pytest.mark.parametrize("path", ["/organizations/export.xlsx", "/platforms/export.xlsx",
+                                  "/organizations/template.xlsx"])
+def test_download_names_carry_the_centers_local_date(auth, client, app, zone, path):
+    app.config["CENTER_TIMEZONE"] = zone
+    auth.login("manager")
+    before = datetime.now(ZoneInfo(zone)).date()
+    disposition = client.get(path).headers["Content-Disposition"]
+    after = datetime.now(ZoneInfo(zone)).date()
+    assert any(f"-{day:%Y%m%d}.xlsx" in disposition for day in (before, after)), disposition
 
 
 def test_export_follows_the_list_filters(auth, client, session, beijing):

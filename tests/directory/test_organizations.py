@@ -3,8 +3,9 @@ import pytest
 from sqlalchemy import func, select
 
 from center.models.audit import AuditEntry
-from center.models.directory import Organization
+from center.models.directory import Organization, Region
 from center.services import directory
+from tests.conftest import field_errors
 from tests.factories import make_organization, valid_credit_code
 
 READERS = ["admin", "manager", "frontdesk", "reviewer"]
@@ -91,13 +92,19 @@ def test_list_ignores_nonsense_query_parameters(auth, client, session):
 def test_list_pages_run_the_same_number_of_queries_for_5_or_60_rows(
         auth, client, session, count_queries, beijing, path):
     auth.login("manager")
+    # Rows spread over districts and streets: a lazy load per row would not hide behind the
+    # identity map as it would if every row shared one region.
+    districts = session.scalars(select(Region).where(Region.tier == "district")
+                                .order_by(Region.code)).all()
+    streets = session.scalars(select(Region).where(Region.tier == "street")
+                              .order_by(Region.code)).all()
 
     def queries_with(n):
         for i in range(n):
-            district = beijing["东城区"]
-            make_organization(session, name=f"计数组织{n}-{i}", district_id=district.id)
+            make_organization(session, name=f"计数组织{n}-{i}",
+                              district_id=districts[(n + i) % len(districts)].id)
             directory.create_platform(session, {"name": f"计数平台{n}-{i}",
-                                                "region_id": beijing["110101001"].id})
+                                                "region_id": streets[(n + i) * 7 % len(streets)].id})
         session.commit()
         with count_queries() as counter:
             assert client.get(path).status_code == 200
@@ -169,6 +176,24 @@ def test_duplicate_code_names_the_existing_organization(auth, session):
     assert response.status_code == 422
     assert "已登记为“已有的协会”" in response.get_data(as_text=True)
     assert count_orgs(session) == 1
+
+
+@pytest.mark.parametrize("editing", [False, True])
+def test_a_code_registered_meanwhile_by_someone_else_is_refused_beside_the_field(
+        auth, session, monkeypatch, editing):
+    mine = make_organization(session, name="我的协会") if editing else None
+    make_organization(session, name="抢先登记的协会", credit_code="52110000MJ0163191U")
+    session.commit()
+    auth.login("manager")
+    # The other save lands between our duplicate check and our flush.
+    monkeypatch.setattr(directory, "_organization_with_code", lambda session, code: None)
+    url = f"/organizations/{mine.id}/edit" if editing else "/organizations/new"
+    response = auth.post(url, data=form_data(name="我的协会", credit_code="52110000MJ0163191U"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(html, "credit_code") == ["统一社会信用代码已登记。"]
+    assert 'value="我的协会"' in html
+    assert count_orgs(session) == (2 if editing else 1)
 
 
 def test_missing_name_unknown_choice_and_overlong_text_are_refused(auth, session):

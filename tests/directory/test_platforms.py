@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from center.models.directory import Platform
 from center.services import directory
+from tests.conftest import field_errors
 
 READERS = ["admin", "manager", "frontdesk", "reviewer", "platform", "supervisor"]
 
@@ -77,6 +78,26 @@ def test_duplicate_platform_name_is_refused(auth, session, beijing):
                                                  "region_id": str(beijing["西城区"].id)})
     assert response.status_code == 422 and "已有同名平台" in response.get_data(as_text=True)
     assert len(platforms(session)) == 1
+
+
+@pytest.mark.parametrize("editing", [False, True])
+def test_a_name_taken_meanwhile_by_someone_else_is_refused_beside_the_field(
+        auth, session, beijing, monkeypatch, editing):
+    mine = make(session, "我的平台", beijing["西城区"]) if editing else None
+    make(session, "东城区平台", beijing["东城区"])
+    session.commit()
+    auth.login("manager")
+    # The other save lands between our duplicate check and our flush.
+    monkeypatch.setattr(directory, "_platform_named", lambda session, name: None)
+    url = f"/platforms/{mine.id}/edit" if editing else "/platforms/new"
+    response = auth.post(url, data={"name": "东城区平台", "region_id": str(beijing["西城区"].id),
+                                    "contact_name": "张"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(html, "name") == ["已有同名平台。"]
+    assert 'value="张"' in html
+    assert [p.name for p in platforms(session)] == (["我的平台", "东城区平台"] if editing
+                                                     else ["东城区平台"])
 
 
 def test_edit_archive_and_restore_platform(auth, client, session, beijing):
