@@ -5,6 +5,7 @@ server, and the less the client costs, the more the figures say about the server
 """
 import http.client
 import itertools
+import json
 import re
 import threading
 import time
@@ -17,19 +18,27 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
 
 
 class Client:
-    """One browser-like client: keeps its cookies, opens a connection per request."""
+    """One browser-like client: keeps its cookies, opens a connection per request. With a
+    token it is an API client instead: it sends the token and JSON bodies."""
 
-    def __init__(self, port: int, timeout: float = 30):
+    def __init__(self, port: int, timeout: float = 30, token: str | None = None):
         self.port = port
         self.timeout = timeout
+        self.token = token
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str]:
+    def request(self, method: str, path: str, body: dict | None = None,
+                json_body: dict | None = None) -> tuple[int, str]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         data = None
         if body is not None:
             data = urlencode(body)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif json_body is not None:
+            data = json.dumps(json_body)
+            headers["Content-Type"] = "application/json"
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             conn.request(method, path, body=data, headers=headers)
@@ -66,8 +75,9 @@ class Result:
     first_error: str = ""
 
 
-def drive(clients, path_for, *, expect: int, duration: float, max_requests: int) -> Result:
-    """Each client in its own thread requests path_for(i) until time or count runs out."""
+def drive(clients, request_for, *, expect: int, duration: float, max_requests: int) -> Result:
+    """Each client in its own thread sends request_for(i) = (method, path, JSON body or None)
+    until time or count runs out."""
     result = Result()
     counter = itertools.count()
     lock = threading.Lock()
@@ -79,10 +89,12 @@ def drive(clients, path_for, *, expect: int, duration: float, max_requests: int)
             i = next(counter)
             if i >= max_requests:
                 return
+            method, path, json_body = request_for(i)
             t0 = time.perf_counter()
             try:
-                status, _ = client.get(path_for(i))
-                problem = "" if status == expect else f"status {status} for {path_for(i)}"
+                status, text = client.request(method, path, json_body=json_body)
+                problem = "" if status == expect else f"status {status} for {method} {path}: " \
+                                                      f"{text[:200]}"
             except OSError as error:
                 problem = f"{type(error).__name__}: {error}"
             took = time.perf_counter() - t0

@@ -37,6 +37,10 @@ def parse_args(argv=None):
     parser.add_argument("--only", action="append", help="run only scenarios whose name "
                         "contains this text (the baseline always runs)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--bookings", type=int, default=0,
+                        help="venue bookings in the data set (e.g. 1000000; see venues_data.py)")
+    parser.add_argument("--venues", type=int, default=10, help="benchmark venues")
+    parser.add_argument("--years", type=float, default=5, help="years the bookings span")
     return parser.parse_args(argv)
 
 
@@ -51,9 +55,11 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         setup = build_database(env, args.scale)
+        setup.update(build_venue_data(env, args))
         scenarios = [s for s in SCENARIOS if s.baseline or not args.only
                      or any(text in s.name for text in args.only)]
         ctx = data_context(env, args.scale)
+        ctx["tokens"] = {s.user: api_token(env, s.user) for s in scenarios if s.token}
         queries = count_queries(env, scenarios, ctx)
         port = free_port()
         server = start_gunicorn(env, port, args.workers, workdir / "gunicorn.log")
@@ -87,6 +93,25 @@ def build_database(env, scale: int) -> dict:
     return {"migrate": t1 - t0, "demo_data": time.perf_counter() - t1}
 
 
+def build_venue_data(env, args) -> dict:
+    """The benchmark venues and --bookings bookings (bench/venues_data.py), in-process."""
+    from bench.venues_data import load_venue_data
+    from center.extensions import db
+
+    t0 = time.perf_counter()
+    app = _app(env)
+    with app.app_context():
+        loaded = load_venue_data(db.session, bookings=args.bookings, venues=args.venues,
+                                 years=args.years)
+        db.engine.dispose()
+    return {"venue_data": time.perf_counter() - t0, "bookings": loaded["bookings"]}
+
+
+def api_token(env, username: str) -> str:
+    """A fresh API token, issued the way an operator would: its last line of output."""
+    return flask(env, "users", "token", username).strip().splitlines()[-1]
+
+
 def _app(env):
     from center import create_app
     from center.config import normalize_database_url
@@ -106,9 +131,44 @@ def data_context(env, scale: int) -> dict:
         orgs = db.session.scalar(select(func.count()).select_from(Organization))
         platforms = db.session.scalar(select(func.count()).select_from(Platform))
         per_page = app.config["PER_PAGE"]
+        venues = venue_context(db.session)
         db.engine.dispose()
     return {"scale": scale, "organizations": orgs, "platforms": platforms,
-            "pages": max(1, math.ceil(orgs / per_page))}
+            "pages": max(1, math.ceil(orgs / per_page)), **venues}
+
+
+def venue_context(session) -> dict:
+    """What the venue scenarios need: the venues, organizations to book for, the weeks the
+    bookings span, and working days after the last live booking (free for new bookings)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import func, select
+
+    from bench.venues_data import HORIZON_DAYS, PREFIX
+    from center.models.directory import Organization
+    from center.models.venues import LIVE_STATES, Booking, Venue
+    from center.services.calendar import days_between
+    from center.services.venues import local
+
+    venue_ids = session.scalars(select(Venue.id).where(Venue.name.startswith(PREFIX))
+                                .order_by(Venue.id)).all()
+    spans = session.execute(select(func.min(Booking.starts_at), func.max(Booking.ends_at))
+                            .where(Booking.venue_id.in_(venue_ids))).one()
+    last_live = session.scalar(select(func.max(Booking.ends_at)).where(
+        Booking.venue_id.in_(venue_ids), Booking.status.in_(LIVE_STATES)))
+    today = date.today()
+    first = local(spans[0]).date() if spans[0] else today
+    last = local(spans[1]).date() if spans[1] else today
+    free_from = max(today, local(last_live).date() if last_live else today) + timedelta(days=1)
+    free_days = [d.day for d in days_between(session, free_from,
+                                             today + timedelta(days=HORIZON_DAYS - 1))
+                 if d.is_workday and d.day.weekday() < 5]
+    mondays = [first - timedelta(days=first.weekday()) + timedelta(weeks=n)
+               for n in range((last - first).days // 7 + 1)]
+    org_ids = session.scalars(select(Organization.id).where(Organization.archived_at.is_(None))
+                              .order_by(Organization.id).limit(1000)).all()
+    return {"venue_ids": venue_ids, "organization_ids": org_ids, "weeks": mondays,
+            "free_days": free_days}
 
 
 def count_queries(env, scenarios, ctx) -> dict[str, int]:
@@ -123,14 +183,22 @@ def count_queries(env, scenarios, ctx) -> dict[str, int]:
     with app.app_context():
         engine = db.engine
     for scenario in scenarios:
-        client = clients.get(scenario.user) or _test_client_for(app, scenario.user)
-        clients[scenario.user] = client
-        client.get(scenario.path(0, ctx))
+        key = (scenario.user, scenario.token)
+        client = clients.get(key) or _test_client_for(app, None if scenario.token
+                                                      else scenario.user)
+        clients[key] = client
+        headers = {"Authorization": f"Bearer {ctx['tokens'][scenario.user]}"} \
+            if scenario.token else {}
+
+        def send():
+            method, path, body = scenario.request(0, ctx)
+            return client.open(path, method=method, json=body, headers=headers)
+        send()
         statements = []
         listener = lambda *a: statements.append(1)  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:
-            response = client.get(scenario.path(0, ctx))
+            response = send()
         finally:
             event.remove(engine, "before_cursor_execute", listener)
         counts[scenario.name] = len(statements) if response.status_code == scenario.expect else -1
@@ -214,26 +282,28 @@ def stop(server) -> None:
 
 # --- measuring and reporting -----------------------------------------------------------------
 
-_sessions: dict[str | None, list[Client]] = {}
+_sessions: dict[tuple[str | None, str | None], list[Client]] = {}
 
 
-def clients_for(port: int, user: str | None, n: int) -> list[Client]:
-    """n clients logged in as `user` (kept for the next scenario of the same user)."""
-    pool = _sessions.setdefault(user, [])
+def clients_for(port: int, user: str | None, n: int, token: str | None = None) -> list[Client]:
+    """n clients logged in as `user`, or sending its API token (kept for the next scenario of
+    the same user)."""
+    pool = _sessions.setdefault((user, token), [])
     while len(pool) < n:
-        client = Client(port)
-        if user is not None:
+        client = Client(port, token=token)
+        if user is not None and token is None:
             client.login(user, demo_password(user))
         pool.append(client)
     return pool[:n]
 
 
 def measure(scenario, port: int, ctx: dict, args) -> dict:
-    clients = clients_for(port, scenario.user, args.concurrency)
-    path_for = lambda i: scenario.path(i, ctx)  # noqa: E731
-    drive(clients, path_for, expect=scenario.expect, duration=min(1.0, args.duration),
+    token = ctx["tokens"][scenario.user] if scenario.token else None
+    clients = clients_for(port, scenario.user, args.concurrency, token)
+    request_for = lambda i: scenario.request(i, ctx)  # noqa: E731
+    drive(clients, request_for, expect=scenario.expect, duration=min(1.0, args.duration),
           max_requests=args.concurrency * 5)  # warm-up: connections, caches, lazy imports
-    result = drive(clients, path_for, expect=scenario.expect, duration=args.duration,
+    result = drive(clients, request_for, expect=scenario.expect, duration=args.duration,
                    max_requests=args.max_requests)
     done = result.latencies
     return {"scenario": scenario, "requests": len(done), "errors": result.errors,
@@ -249,8 +319,10 @@ def print_report(args, env, ctx, setup, rows, queries) -> None:
     print(f"\nCenter benchmark: scale {ctx['scale']} ({ctx['organizations']} organizations, "
           f"{ctx['platforms']} platforms), {kind}, gunicorn {args.workers} workers, "
           f"{args.concurrency} clients, {args.duration:g} s per scenario, {os.cpu_count()} CPUs")
-    print(f"set-up: migrate {setup['migrate']:.1f} s, demo-data {setup['demo_data']:.1f} s\n")
-    header = (f"{'scenario':<24}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}"
+    print(f"set-up: migrate {setup['migrate']:.1f} s, demo-data {setup['demo_data']:.1f} s, "
+          f"venue data {setup['venue_data']:.1f} s ({setup['bookings']:,} bookings, "
+          f"{len(ctx['venue_ids'])} benchmark venues)\n")
+    header = (f"{'scenario':<28}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}"
               f"{'req/s':>9}{'vs trivial':>11}{'SQL/req':>8}")
     print(header)
     print("-" * len(header))
@@ -258,7 +330,7 @@ def print_report(args, env, ctx, setup, rows, queries) -> None:
         name = row["scenario"].name
         sql = queries.get(name, -1)
         ratio = row["rps"] / baseline if baseline else float("nan")
-        print(f"{name:<24}{row['requests']:>9}{row['errors']:>7}{row['p50']:>9.1f}"
+        print(f"{name:<28}{row['requests']:>9}{row['errors']:>7}{row['p50']:>9.1f}"
               f"{row['p95']:>9.1f}{row['rps']:>9.1f}{ratio:>11.2f}"
               f"{sql if sql >= 0 else 'n/a':>8}")
     for row in rows:

@@ -28,3 +28,4 @@ def bearer_challenge(response):
 
 from center.api import openapi  # noqa: E402,F401  (first: the others register into it)
 from center.api import directory  # noqa: E402,F401
+from center.api import venues  # noqa: E402,F401

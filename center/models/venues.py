@@ -4,7 +4,7 @@ No two live bookings of one venue overlap: on PostgreSQL an exclusion constraint
 trigger that runs inside SQLite's single writer lock (both created by the migration).
 """
 import enum
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +25,10 @@ class BookingState(str, enum.Enum):
     checked_in = "checked_in"
     no_show = "no_show"
 
+
+# No booking spans more than a day (venues allow at most 1440 minutes; the database checks it
+# too), so an overlap search only needs bookings that start within a day before.
+MAX_BOOKING_SPAN = timedelta(days=1)
 
 # States that occupy the venue's time: the overlap rule applies to these only.
 LIVE_STATES = (BookingState.pending.value, BookingState.held.value,
@@ -56,6 +60,7 @@ class Venue(Base):
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("min_lead_minutes >= 0", name="lead_not_negative"),
         CheckConstraint("max_length_minutes > 0", name="max_length_positive"),
+        CheckConstraint("max_length_minutes <= 1440", name="max_length_at_most_a_day"),
         CheckConstraint("horizon_days > 0", name="horizon_positive"),
         CheckConstraint("monthly_quota IS NULL OR monthly_quota > 0", name="quota_positive"),
         CheckConstraint("no_show_after_minutes > 0", name="no_show_after_positive"),

@@ -167,8 +167,12 @@ def week_grid(session, monday: date, *, venue_ids=None, private_to: int | None =
     bookings = bookings_between(session, ids, first, end) if ids else []
     blackouts = blackouts_between(session, ids, first, end) if ids else []
     week = Week(monday, [], days)
+    by_venue = {}
+    for booking in bookings:
+        by_venue.setdefault(booking.venue_id, []).append(booking)
     for venue in venues:
-        columns = [_day_column(venue, info, bookings, blackouts, private_to, now) for info in days]
+        columns = [_day_column(venue, info, by_venue.get(venue.id, []), blackouts, private_to, now)
+                   for info in days]
         venue_week = VenueWeek(venue, columns)
         if cells:
             _fill_cells(venue_week, now)
@@ -184,7 +188,7 @@ def _day_column(venue, info, bookings, blackouts, private_to, now) -> DayColumn:
     start, end = day_start(info.day), day_start(info.day + timedelta(days=1))
     column = DayColumn(info, opening_hours(venue, info))
     for booking in bookings:
-        if booking.venue_id == venue.id and _overlaps(booking.starts_at, booking.ends_at, start, end):
+        if _overlaps(booking.starts_at, booking.ends_at, start, end):
             private = private_to is not None and booking.organization_id != private_to
             column.blocks.append(Block(booking, booking.starts_at.astimezone(CENTER_TZ),
                                        booking.ends_at.astimezone(CENTER_TZ), private))

@@ -16,8 +16,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from center.models.accounts import User
-from center.models.venues import (BOOKING_STATE_LABELS, LIVE_STATES, Booking, Venue,
-                                  VenueBlackout)
+from center.models.venues import (BOOKING_STATE_LABELS, LIVE_STATES, MAX_BOOKING_SPAN, Booking,
+                                  Venue, VenueBlackout)
 from center.services import audit
 from center.services.calendar import DayInfo, day_info
 from center.services.errors import ConflictError, PermissionDenied, ValidationError
@@ -92,9 +92,13 @@ def _id(thing):
 
 
 def find_conflict(session, *, venue, starts_at, ends_at, ignore_booking=None) -> Booking | None:
-    """The earliest live booking of venue overlapping [starts_at, ends_at); back-to-back is fine."""
+    """The earliest live booking of venue overlapping [starts_at, ends_at); back-to-back is fine.
+
+    Bookings last at most MAX_BOOKING_SPAN, so the search reads one day of the venue's index
+    instead of its whole history."""
     stmt = (select(Booking)
             .where(Booking.venue_id == _id(venue), Booking.status.in_(LIVE_STATES),
+                   Booking.starts_at > starts_at - MAX_BOOKING_SPAN,
                    Booking.starts_at < ends_at, Booking.ends_at > starts_at)
             .order_by(Booking.starts_at).limit(1))
     if ignore_booking is not None:

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from center.models.base import utcnow
-from center.models.venues import (Booking, BookingState, Venue, VenueBlackout, VenueHours,
-                                  WaitlistState)
+from center.models.venues import (MAX_BOOKING_SPAN, Booking, BookingState, Venue, VenueBlackout,
+                                  VenueHours, WaitlistState)
 from center.services import audit
 from center.services.errors import NotFoundError, ValidationError
 from center.services.venue_jobs import (  # noqa: F401 - re-exported for callers
@@ -35,7 +35,7 @@ VENUE_DEFAULTS = {"location": None, "equipment": None, "description": None,
 VENUE_NUMBERS = {
     "capacity": (1, _l("容量须为正整数。")),
     "min_lead_minutes": (0, _l("提前预约时间须为不小于 0 的整数（分钟）。")),
-    "max_length_minutes": (1, _l("最长时长须为正整数（分钟）。")),
+    "max_length_minutes": (1, _l("最长时长须为正整数（分钟），且不超过 1440 分钟（一天）。")),
     "horizon_days": (1, _l("可预约天数须为正整数。")),
     "monthly_quota": (1, _l("每月次数上限须为正整数，不限则留空。")),
     "no_show_after_minutes": (1, _l("未到场判定时间须为正整数（分钟）。")),
@@ -64,6 +64,8 @@ def _number_problem(key, value):
     if value is None and key == "monthly_quota":
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < smallest:
+        return message
+    if key == "max_length_minutes" and value > MAX_BOOKING_SPAN.total_seconds() // 60:
         return message
     return None
 

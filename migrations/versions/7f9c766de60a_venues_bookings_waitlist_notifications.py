@@ -19,9 +19,14 @@ depends_on = None
 
 
 LIVE = "('pending', 'held', 'approved', 'checked_in')"
-OVERLAP = (f"SELECT RAISE(ABORT, 'booking_overlap') WHERE EXISTS (SELECT 1 FROM bookings b "
-           f"WHERE b.id <> NEW.id AND b.venue_id = NEW.venue_id AND b.status IN {LIVE} "
-           f"AND b.starts_at < NEW.ends_at AND b.ends_at > NEW.starts_at);")
+# A booking spans at most one day, so only bookings starting within a day before can overlap:
+# the bound lets the search use the (venue_id, starts_at) index.
+OVERLAP = ("SELECT RAISE(ABORT, 'booking_too_long') "
+           "WHERE julianday(NEW.ends_at) - julianday(NEW.starts_at) > 1.0000001; "
+           "SELECT RAISE(ABORT, 'booking_overlap') WHERE EXISTS (SELECT 1 FROM bookings b "
+           f"WHERE b.venue_id = NEW.venue_id AND b.id <> NEW.id AND b.status IN {LIVE} "
+           "AND b.starts_at >= datetime(NEW.starts_at, '-1 day') "
+           "AND b.starts_at < NEW.ends_at AND b.ends_at > NEW.starts_at);")
 # No two live bookings of one venue overlap. SQLite runs triggers inside its single writer
 # lock, so the check cannot race. NOTE: a later batch_alter_table('bookings') on SQLite
 # recreates the table and drops these triggers; such a migration must create them again.
@@ -33,6 +38,8 @@ SQLITE_TRIGGERS = [
 ]
 POSTGRES_EXCLUSION = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
+    "ALTER TABLE bookings ADD CONSTRAINT ck_bookings_at_most_a_day "
+    "CHECK (ends_at - starts_at <= interval '1 day')",
     "ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist "
     f"(venue_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&) WHERE (status IN {LIVE})",
 ]
@@ -61,6 +68,7 @@ def upgrade():
     sa.CheckConstraint('hold_minutes > 0', name=op.f('ck_venues_hold_positive')),
     sa.CheckConstraint('horizon_days > 0', name=op.f('ck_venues_horizon_positive')),
     sa.CheckConstraint('max_length_minutes > 0', name=op.f('ck_venues_max_length_positive')),
+    sa.CheckConstraint('max_length_minutes <= 1440', name=op.f('ck_venues_max_length_at_most_a_day')),
     sa.CheckConstraint('min_lead_minutes >= 0', name=op.f('ck_venues_lead_not_negative')),
     sa.CheckConstraint('monthly_quota IS NULL OR monthly_quota > 0', name=op.f('ck_venues_quota_positive')),
     sa.CheckConstraint('no_show_after_minutes > 0', name=op.f('ck_venues_no_show_after_positive')),
