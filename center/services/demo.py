@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 from center.models.accounts import User
 from center.models.base import utcnow
 from center.models.directory import Organization, OrganizationType, Platform, Region, RegionTier
-from center.services import accounts, directory
+from center.services import accounts, demo_venues, directory
 
 ORGS_PER_SCALE = 300
 PLATFORMS_PER_SCALE = 40
@@ -97,7 +97,10 @@ def build(session, *, scale=1) -> list[tuple[str, str, str]]:
     platforms = _add_platforms(session, regions, count=PLATFORMS_PER_SCALE * scale)
     orgs = organization_rows(regions, count=ORGS_PER_SCALE * scale)
     _insert_organizations(session, orgs)
-    return _add_users(session, platforms, first_code=orgs[0]["credit_code"])
+    logins = _add_users(session, platforms, first_code=orgs[0]["credit_code"])
+    front_desk = session.scalar(select(User).where(User.role == "frontdesk").order_by(User.id))
+    demo_venues.add_venues(session, actor=front_desk)
+    return logins
 
 
 def _regions(session) -> dict:

@@ -170,6 +170,7 @@ def seed_beijing_regions(session) -> int:
 
     Idempotent: regions already present (by code) are left as staff edited them.
     """
+    audit.acting(session, None)  # reference data, loaded by the system
     existing = set(session.scalars(select(Region.code)))
     added = 0
     city = session.scalar(select(Region).where(Region.code == "110000"))

@@ -2,7 +2,8 @@
 import pytest
 
 from center.services import accounts
-from tests.factories import make_user
+from tests.api.venue_helpers import make_venue, workday
+from tests.factories import make_organization, make_user
 
 
 class ApiClient:
@@ -39,3 +40,18 @@ def error_of(response) -> dict:
     """The {"code", "message", "fields"} part of an error answer (which must be JSON)."""
     assert response.is_json, response.get_data(as_text=True)[:300]
     return response.get_json()["error"]
+
+
+@pytest.fixture
+def venue(session):
+    return make_venue(session)
+
+
+@pytest.fixture
+def org(session):
+    return make_organization(session, name="北京协作者社会工作发展中心")
+
+
+@pytest.fixture
+def day(session):
+    return workday(session, 14)
