@@ -1,7 +1,6 @@
 """Directory resources: organizations, regions and platforms (documented in directory_doc.py)."""
 from flask import g, jsonify, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -11,7 +10,7 @@ from center.api.common import (has_control_chars, iso, json_object, paginated, q
                                query_text)
 from center.auth import roles
 from center.extensions import db
-from center.models.directory import (LEVEL_LABELS, TYPE_LABELS, Organization, OrganizationType,
+from center.models.directory import (TYPE_LABELS, Organization, OrganizationType,
                                      Platform, Region, RegionTier, RegistrationLevel)
 from center.services import directory
 from center.services.errors import ConflictError, DomainError, ValidationError

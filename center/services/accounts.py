@@ -1,7 +1,7 @@
 """Users, passwords, login sessions, throttling and API tokens."""
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update

@@ -31,6 +31,20 @@ def with_reason(obj, reason: str | None) -> None:
     obj.__dict__["_audit_reason"] = reason
 
 
+def archive(session, record, *, actor, now=None) -> None:
+    """Archive a record (the only way one leaves the lists); the audit log records it."""
+    acting(session, actor)
+    record.archived_at = now or utcnow()
+    session.flush()
+
+
+def restore(session, record, *, actor) -> None:
+    """Bring an archived record back."""
+    acting(session, actor)
+    record.archived_at = None
+    session.flush()
+
+
 def _plain(value):
     if isinstance(value, enum.Enum):
         return value.value

@@ -7,7 +7,6 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from center.models.base import utcnow
 from center.models.directory import (Organization, OrganizationType, Platform, Region,
                                      RegionTier, RegistrationLevel)
 from center.services import audit
@@ -123,16 +122,8 @@ def update_organization(session, org: Organization, data: dict, *, actor=None) -
     return org
 
 
-def archive_organization(session, org: Organization, *, actor=None, now=None) -> None:
-    audit.acting(session, actor)
-    org.archived_at = now or utcnow()
-    session.flush()
 
 
-def restore_organization(session, org: Organization, *, actor=None) -> None:
-    audit.acting(session, actor)
-    org.archived_at = None
-    session.flush()
 
 
 def organization_search(query: str | None, *, include_archived=False):
@@ -252,14 +243,4 @@ def update_platform(session, platform: Platform, data: dict, *, actor=None) -> P
     return platform
 
 
-def archive_platform(session, platform: Platform, *, actor=None, now=None) -> None:
-    audit.acting(session, actor)
-    platform.archived_at = now or utcnow()
-    session.flush()
 
-
-def restore_platform(session, platform: Platform, *, actor=None) -> None:
-    """Bring an archived platform back into the network (the audit log records it)."""
-    audit.acting(session, actor)
-    platform.archived_at = None
-    session.flush()

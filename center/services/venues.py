@@ -136,11 +136,6 @@ def update_venue(session, venue: Venue, data: dict, *, actor) -> Venue:
     return venue
 
 
-def archive_venue(session, venue: Venue, *, actor, now=None) -> None:
-    """An archived venue takes no new bookings; its history stays."""
-    audit.acting(session, actor)
-    venue.archived_at = now or utcnow()
-    session.flush()
 
 
 def add_blackout(session, *, venue, starts_at, ends_at, reason, actor) -> VenueBlackout:
@@ -161,10 +156,6 @@ def add_blackout(session, *, venue, starts_at, ends_at, reason, actor) -> VenueB
     return blackout
 
 
-def archive_blackout(session, blackout: VenueBlackout, *, actor, now=None) -> None:
-    audit.acting(session, actor)
-    blackout.archived_at = now or utcnow()
-    session.flush()
 
 
 def rotate_feed_token(session, venue: Venue, *, actor) -> str:
@@ -361,7 +352,7 @@ def check_in(session, booking: Booking, *, actor, now=None) -> Booking:
 
 __all__ = [
     "CENTER_TZ", "MAX_OCCURRENCES", "BookingConflict", "Occurrence",
-    "accept_offer", "add_blackout", "approve_booking", "archive_blackout", "archive_venue",
+    "accept_offer", "add_blackout", "approve_booking",
     "book_series", "can_book_for", "can_decide_booking", "can_manage_booking", "can_view_booking",
     "cancel_booking", "check_in", "create_venue", "expire_holds", "find_conflict", "get_booking",
     "get_venue", "join_waitlist", "local", "mark_no_show", "offer_freed_slot", "opening_hours",

@@ -17,7 +17,7 @@ from center.forms.directory import (ARCHIVED_CHOICES, FIELD_LABELS, LEVEL_LABELS
 from center.models.directory import Organization, Platform
 from center.reports import directory as reports
 from center.reports.xlsx import XLSX_MIMETYPE
-from center.services import directory, directory_exchange as exchange
+from center.services import audit, directory, directory_exchange as exchange
 from center.services.errors import ConflictError, DomainError
 from center.services.spreadsheets import RowErrors, WorkbookError
 
@@ -89,23 +89,13 @@ def _organization_form(org):
 @bp.route("/organizations/<int:org_id>/archive", methods=["POST"])
 @roles(*ORGANIZATION_WRITERS)
 def organization_archive(org_id):
-    org = _get(Organization, org_id)
-    if ConfirmForm().validate_on_submit() and org.archived_at is None:
-        directory.archive_organization(db.session, org, actor=current_user)
-        db.session.commit()
-        flash(_("已归档“%(name)s”。归档的记录不会删除，可随时恢复。", name=org.name), "success")
-    return redirect(url_for(".organization", org_id=org.id))
+    return _set_archived(_get(Organization, org_id), True, ".organization", org_id=org_id)
 
 
 @bp.route("/organizations/<int:org_id>/restore", methods=["POST"])
 @roles(*ORGANIZATION_WRITERS)
 def organization_restore(org_id):
-    org = _get(Organization, org_id)
-    if ConfirmForm().validate_on_submit() and org.archived_at is not None:
-        directory.restore_organization(db.session, org, actor=current_user)
-        db.session.commit()
-        flash(_("已恢复“%(name)s”。", name=org.name), "success")
-    return redirect(url_for(".organization", org_id=org.id))
+    return _set_archived(_get(Organization, org_id), False, ".organization", org_id=org_id)
 
 
 @bp.route("/organizations/template.xlsx")
@@ -191,23 +181,13 @@ def _platform_form(record):
 @bp.route("/platforms/<int:platform_id>/archive", methods=["POST"])
 @roles(*PLATFORM_WRITERS)
 def platform_archive(platform_id):
-    record = _get(Platform, platform_id)
-    if ConfirmForm().validate_on_submit() and record.archived_at is None:
-        directory.archive_platform(db.session, record, actor=current_user)
-        db.session.commit()
-        flash(_("已归档“%(name)s”。归档的记录不会删除，可随时恢复。", name=record.name), "success")
-    return redirect(url_for(".platform", platform_id=record.id))
+    return _set_archived(_get(Platform, platform_id), True, ".platform", platform_id=platform_id)
 
 
 @bp.route("/platforms/<int:platform_id>/restore", methods=["POST"])
 @roles(*PLATFORM_WRITERS)
 def platform_restore(platform_id):
-    record = _get(Platform, platform_id)
-    if ConfirmForm().validate_on_submit() and record.archived_at is not None:
-        directory.restore_platform(db.session, record, actor=current_user)
-        db.session.commit()
-        flash(_("已恢复“%(name)s”。", name=record.name), "success")
-    return redirect(url_for(".platform", platform_id=record.id))
+    return _set_archived(_get(Platform, platform_id), False, ".platform", platform_id=platform_id)
 
 
 @bp.route("/platforms/template.xlsx")
@@ -232,6 +212,16 @@ def platforms_import():
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+def _set_archived(record, archive: bool, endpoint: str, **ids):
+    """Archive or restore after the confirm form; a repeated click changes nothing."""
+    if ConfirmForm().validate_on_submit() and (record.archived_at is None) == archive:
+        (audit.archive if archive else audit.restore)(db.session, record, actor=current_user)
+        db.session.commit()
+        flash(_("已归档“%(name)s”。归档的记录不会删除，可随时恢复。", name=record.name) if archive
+              else _("已恢复“%(name)s”。", name=record.name), "success")
+    return redirect(url_for(endpoint, **ids))
+
 
 def _get(model, record_id):
     return db.session.get(model, record_id) or abort(404)

@@ -15,7 +15,7 @@ from center.forms.venues import WEEKDAY_NAMES, BlackoutForm, ConfirmForm, VenueF
 from center.models.venues import BOOKING_STATE_LABELS, Venue, VenueBlackout
 from center.reports import venue_usage, venues as reports
 from center.reports.xlsx import XLSX_MIMETYPE
-from center.services import venues
+from center.services import audit, venues
 from center.services.errors import DomainError
 from center.views._venue_helpers import (BOOKERS, MANAGERS, USAGE_READERS, VIEWERS, now_utc,
                                          private_to, show_errors)
@@ -112,7 +112,7 @@ def _venue_data(form) -> dict:
 def archive(venue_id):
     venue = _get(Venue, venue_id)
     if ConfirmForm().validate_on_submit() and venue.archived_at is None:
-        venues.archive_venue(db.session, venue, actor=current_user)
+        audit.archive(db.session, venue, actor=current_user)
         db.session.commit()
         flash(_("已归档“%(name)s”。", name=venue.name), "success")
     return redirect(url_for(".detail", venue_id=venue.id))
@@ -185,7 +185,7 @@ def _chosen_venue(form):
 def blackout_archive(blackout_id):
     blackout = _get(VenueBlackout, blackout_id)
     if ConfirmForm().validate_on_submit() and blackout.archived_at is None:
-        venues.archive_blackout(db.session, blackout, actor=current_user)
+        audit.archive(db.session, blackout, actor=current_user)
         db.session.commit()
         flash(_("已撤销停用时段。"), "success")
     target = url_for(".detail", venue_id=blackout.venue_id) if blackout.venue_id else url_for(".index")

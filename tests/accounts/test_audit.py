@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from center.models.audit import AuditEntry
 from center.models.directory import Organization
 from center.reports import audit as audit_report
-from center.services import accounts, directory
+from center.services import accounts, audit, directory
 from center.services.audit import ArchiveOnlyError
 from tests.factories import make_organization, make_user
 
@@ -60,8 +60,8 @@ def test_archive_and_restore_are_recorded(session):
     admin = make_user(session, role="admin")
     org = make_organization(session)
     moment = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
-    directory.archive_organization(session, org, actor=admin, now=moment)
-    directory.restore_organization(session, org, actor=admin)
+    audit.archive(session, org, actor=admin, now=moment)
+    audit.restore(session, org, actor=admin)
     archive, restore = entries(session, "organizations", org.id)[-2:]
     assert archive.action == "archive"
     assert archive.changes["archived_at"] == [None, moment.isoformat()]

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from center.models.audit import AuditEntry
 from center.models.directory import Organization, Region
-from center.services import directory
+from center.services import audit, directory
 from tests.api.conftest import error_of
 from tests.factories import make_organization, make_region, valid_credit_code
 
@@ -89,7 +89,7 @@ def test_unknown_type_filter_is_a_400(api):
 def test_archived_organizations_are_not_listed(api, session):
     api.login("manager")
     org = make_organization(session)
-    directory.archive_organization(session, org)
+    audit.archive(session, org, actor=None)
     session.commit()
     assert api.get(URL).get_json()["total"] == 0
     assert api.get(f"{URL}/{org.id}").get_json()["archived_at"] is not None

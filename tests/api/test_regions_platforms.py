@@ -1,7 +1,7 @@
 """GET /api/v1/regions and /api/v1/platforms."""
 import pytest
 
-from center.services import directory
+from center.services import audit, directory
 from tests.api.conftest import error_of
 from tests.factories import make_platform, make_region
 
@@ -61,7 +61,7 @@ def test_platforms_list_fields_and_filters(api, session, tree):
     street_hub = make_platform(session, name="建外街道社会组织服务站", region=tree["streets"][0])
     make_platform(session, name="万寿路街道社会组织服务站", region=tree["streets"][2])
     gone = make_platform(session, name="已撤销的平台", region=tree["chaoyang"])
-    directory.archive_platform(session, gone)
+    audit.archive(session, gone, actor=None)
     session.commit()
     body = api.get("/api/v1/platforms", query_string={"district_code": "110105"}).get_json()
     assert body["total"] == 2

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from center.models.audit import AuditEntry
 from center.models.directory import Organization, Region
-from center.services import directory
+from center.services import audit, directory
 from tests.conftest import field_errors
 from tests.factories import make_organization, valid_credit_code
 
@@ -56,7 +56,7 @@ def test_list_filters_by_type_district_and_archived(auth, client, session, beiji
     make_organization(session, name="西城基金会", type="foundation",
                       district_id=beijing["西城区"].id)
     gone = make_organization(session, name="已归档的社团")
-    directory.archive_organization(session, gone)
+    audit.archive(session, gone, actor=None)
     session.commit()
     auth.login("reviewer")
     html = client.get(f"/organizations?district={dongcheng.id}").get_data(as_text=True)

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from center.models.directory import Region
-from center.services import directory
+from center.services import audit, directory
 
 ALL_ROLES_BUT_ORG = ["admin", "manager", "frontdesk", "reviewer", "platform", "supervisor"]
 
@@ -35,7 +35,7 @@ def test_region_tree_counts_platforms_per_region(auth, client, session, beijing)
     directory.create_platform(session, {"name": "东华门街道平台", "region_id": beijing["110101001"].id})
     directory.create_platform(session, {"name": "东城区平台", "region_id": beijing["东城区"].id})
     gone = directory.create_platform(session, {"name": "旧平台", "region_id": beijing["东城区"].id})
-    directory.archive_platform(session, gone)
+    audit.archive(session, gone, actor=None)
     session.commit()
     auth.login("supervisor")
     html = client.get("/regions").get_data(as_text=True)

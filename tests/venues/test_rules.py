@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from center.models.venues import Booking
-from center.services import venues
+from center.services import audit, venues
 from center.services.calendar import day_info
 from center.services.errors import ValidationError
 from tests.factories import make_booking, make_organization, make_user, make_venue
@@ -94,7 +94,7 @@ def test_blackouts_of_the_venue_or_of_all_venues_block_the_slot(session, venue, 
     assert problems(session, other, org, at("2026-09-14", 10), at("2026-09-14", 12)) == {}
     assert "中心年会" in str(problems(session, other, org, at("2026-09-15", 10),
                                    at("2026-09-15", 11))["starts_at"])
-    venues.archive_blackout(session, everywhere, actor=None)
+    audit.archive(session, everywhere, actor=None)
     assert problems(session, other, org, at("2026-09-15", 10), at("2026-09-15", 11)) == {}
 
 
@@ -172,7 +172,7 @@ def test_request_needs_a_title_and_a_venue_in_use(session, venue, org):
                                starts_at=at("2026-09-14", 10), ends_at=at("2026-09-14", 12),
                                attendees=5, actor=actor, now=NOW)
     assert set(refused.value.fields) == {"title"}
-    venues.archive_venue(session, venue, actor=actor)
+    audit.archive(session, venue, actor=actor)
     with pytest.raises(ValidationError) as refused:
         venues.request_booking(session, venue=venue, organization=org, title="会议",
                                starts_at=at("2026-09-14", 10), ends_at=at("2026-09-14", 12),
