@@ -151,6 +151,14 @@ def _row(entry: AuditEntry, table_labels: dict, tz: ZoneInfo) -> AuditRow:
                  if column != "id"])  # the record's id is shown beside its type
 
 
+def record_history(session, record) -> list[AuditEntry]:
+    """Audit entries of one record, newest first (actors joined): the timeline on its page."""
+    return list(session.scalars(
+        select(AuditEntry).where(AuditEntry.table_name == record.__tablename__,
+                                 AuditEntry.record_id == str(record.id))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())).unique())
+
+
 def readable(value, tz: ZoneInfo) -> str:
     """A stored audit value as a person reads it: times local, yes/no, empty as a dash."""
     if value is None or value == "":

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from center.models.audit import AuditEntry
 from center.models.directory import Organization, Platform, Region, RegionTier
 from center.services import directory
 
@@ -112,14 +111,6 @@ def region_tree(session) -> list[RegionNode]:
 def _sum_totals(node: RegionNode) -> int:
     node.total = node.own + sum(_sum_totals(child) for child in node.children)
     return node.total
-
-
-def history(session, record) -> list[AuditEntry]:
-    """Audit entries of one record, newest first (actors joined)."""
-    return list(session.scalars(
-        select(AuditEntry).where(AuditEntry.table_name == record.__tablename__,
-                                 AuditEntry.record_id == str(record.id))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())).unique())
 
 
 def region_names(session, ids) -> dict[int, str]:

@@ -16,6 +16,7 @@ from center.forms.directory import (ARCHIVED_CHOICES, FIELD_LABELS, LEVEL_LABELS
                                     PlatformForm)
 from center.models.directory import Organization, Platform
 from center.reports import directory as reports
+from center.reports.audit import record_history
 from center.reports.xlsx import XLSX_MIMETYPE
 from center.services import audit, directory, directory_exchange as exchange
 from center.services.errors import ConflictError, DomainError
@@ -277,7 +278,7 @@ def _show_error(form, error: DomainError) -> None:
 
 
 def _history(record) -> dict:
-    entries = reports.history(db.session, record)
+    entries = record_history(db.session, record)
     ids = [value for entry in entries for key in ("district_id", "region_id")
            for value in entry.changes.get(key, [])]
     return {"entries": entries, "region_names": reports.region_names(db.session, ids)}

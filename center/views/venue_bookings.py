@@ -16,7 +16,8 @@ from center.forms.venues import BookingForm, ConfirmForm, ReasonForm
 from center.models.directory import Organization
 from center.models.venues import Booking, BookingState, Venue
 from center.reports import venues as reports
-from center.reports.directory import history, page_of
+from center.reports.audit import record_history
+from center.reports.directory import page_of
 from center.services import directory, venues
 from center.services.errors import DomainError
 from center.services.venues import BookingConflict
@@ -207,7 +208,7 @@ def booking(booking_id):
 def _booking_page(record, form, status=200):
     user = current_user
     return render_template(
-        "venues/booking.html", booking=record, form=form, entries=history(db.session, record),
+        "venues/booking.html", booking=record, form=form, entries=record_history(db.session, record),
         now=now_utc(), can_decide=user.role in MANAGERS, can_desk=user.role in DESK,
         can_manage=venues.can_manage_booking(user, record)), status
 
