@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    app.json.ensure_ascii = False  # API messages readable as Chinese, not \u escapes
     if app.config.get("PROXY_COUNT"):
         # Behind a reverse proxy the client address (login throttling) and HTTPS come from headers.
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -19,7 +19,7 @@ from center.reports import venues as reports
 from center.reports.audit import record_history
 from center.reports.directory import page_of
 from center.services import directory, venues
-from center.services.errors import DomainError
+from center.services.errors import DomainError, ValidationError
 from center.services.venues import BookingConflict
 from center.views._venue_helpers import (BOOKERS, DESK, MANAGERS, VIEWERS, now_utc, private_to,
                                          show_errors)
@@ -54,10 +54,17 @@ def book():
 def _submit_booking(form, action: str, page: dict):
     """Run the chosen action; a redirect when done, else None with errors on the form."""
     venue, organization = _booking_venue(form), _booking_organization(form)
-    if venue is None or organization is None:
+    if venue is None:
         return None
     starts_at = reports.local_at(form.day.data, form.start.data)
     ends_at = reports.local_at(form.day.data, form.end.data)
+    if organization is None:  # still tell everything else that is wrong, in one go
+        problems = venues.slot_problems(db.session, venue=venue, organization=None,
+                                        starts_at=starts_at, ends_at=ends_at,
+                                        attendees=form.attendees.data, now=now_utc())
+        if problems:
+            show_errors(form, ValidationError("", problems), BOOKING_FIELDS)
+        return None
     common = {"venue": venue, "organization": organization, "title": form.title.data,
               "attendees": form.attendees.data}
     try:

@@ -223,3 +223,15 @@ def test_a_refused_transition_is_explained(auth, session, venue):
     auth.login("manager")
     response = auth.post(f"/bookings/{done.id}/approve")
     assert response.status_code == 422 and "不能批准" in response.get_data(as_text=True)
+
+
+def test_without_an_organization_the_other_problems_are_shown_too(auth, client, session, venue):
+    auth.login("frontdesk")
+    response = auth.post("/bookings/new", {
+        "venue_id": venue.id, "org_q": "", "title": "理事会", "attendees": 10_000,
+        "day": "2026-10-01", "start": "15:00", "end": "14:00", "repeat": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请输入组织名称或信用代码查找" in html
+    assert "容纳" in html or "人数" in html
+    assert bookings(session) == 0
