@@ -59,14 +59,15 @@ def load_config(app: Flask, test_config: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from center import auth, models  # noqa: F401  (models: every table known to metadata)
     from center.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
-    from center.services import accounts, audit  # noqa: F401  (audit installs its flush hooks)
+    from center.services import accounts, audit, textsearch  # noqa: F401  (audit: flush hooks)
 
     accounts.PASSWORD_HASH_METHOD = app.config["PASSWORD_HASH_METHOD"]
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True,
+                   include_object=textsearch.include_in_autogenerate)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # sessions are server-side rows; see auth.load_user
@@ -96,9 +97,10 @@ def register_blueprints(app: Flask) -> None:
     from center.api import api
     from center.errors import register_error_handlers
     from center.extensions import csrf
-    from center.views import admin, auth, calendar, directory, main, notifications, venues
+    from center.views import (admin, auth, calendar, consultations, directory, main, notifications,
+                              venues)
 
-    for module in (auth, main, admin, directory, calendar, notifications, venues):
+    for module in (auth, main, admin, directory, calendar, notifications, venues, consultations):
         app.register_blueprint(module.bp)
     csrf.exempt(api)  # token-authenticated, never by cookie, so no CSRF exposure
     app.register_blueprint(api)

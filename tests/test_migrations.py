@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from center import create_app
 from center.config import normalize_database_url
 from center.extensions import db
+from center.services import textsearch
 from tests.conftest import base_config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -29,7 +30,8 @@ def _script() -> ScriptDirectory:
 
 
 def _schema_diff(connection) -> list:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "include_object": textsearch.include_in_autogenerate})
     return compare_metadata(context, db.metadata)
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from center.models.base import Base, UTCDateTime, utcnow
@@ -94,6 +94,7 @@ class Organization(Base):
 
     __tablename__ = "organizations"
     __audited__ = True
+    __audit_exclude__ = ("name_tokens",)
     __table_args__ = (
         CheckConstraint(_in("type", OrganizationType), name="type_known"),
         CheckConstraint(_in("level", RegistrationLevel), name="level_known"),
@@ -104,6 +105,8 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     # Pinyin initials of the name (北京协作者 → bjxzz), kept for front-desk search.
     name_initials: Mapped[str] = mapped_column(String(200), index=True)
+    # The name as search tokens (center.services.textsearch), full-text indexed.
+    name_tokens: Mapped[str] = mapped_column(Text, default="")
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
     type: Mapped[str] = mapped_column(String(20))
     level: Mapped[str] = mapped_column(String(10))
@@ -120,3 +123,11 @@ class Organization(Base):
 
     def __repr__(self) -> str:
         return f"<Organization {self.credit_code} {self.name}>"
+
+
+@event.listens_for(Organization, "before_insert")
+@event.listens_for(Organization, "before_update")
+def _refresh_name_tokens(mapper, connection, org) -> None:
+    from center.services.textsearch import index_text
+
+    org.name_tokens = index_text(org.name)

@@ -14,6 +14,7 @@ from center.models.accounts import User
 from center.models.base import utcnow
 from center.models.directory import Organization, OrganizationType, Platform, Region, RegionTier
 from center.services import accounts, demo_venues, directory
+from center.services.textsearch import index_text
 
 ORGS_PER_SCALE = 300
 PLATFORMS_PER_SCALE = 40
@@ -176,6 +177,7 @@ def organization_rows(regions, *, count) -> list[dict]:
         body = "5" + TYPE_DIGIT[org_type] + area + _unique_org_code(rng, org_codes)
         rows.append({
             "name": name, "name_initials": directory.name_initials(name),
+            "name_tokens": index_text(name),
             "credit_code": body + directory.credit_code_check_char(body),
             "type": org_type, "level": "city" if city_level else "district",
             "district_id": district.id, "field": field, "contact_name": _person(rng),

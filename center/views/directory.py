@@ -3,8 +3,8 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -48,6 +48,15 @@ def organizations():
     return render_template("directory/organizations.html", items=items, total=total, page=page,
                            filters=filters, districts=directory.districts(db.session),
                            can_write=current_user.role in ORGANIZATION_WRITERS)
+
+
+@bp.route("/organizations/suggest")
+@roles(*ORGANIZATION_READERS)
+def organization_suggest():
+    """Autocomplete for every organization picker: name fragment, pinyin initials or code."""
+    orgs = directory.organization_suggestions(db.session, request.args.get("q"))
+    return jsonify(items=[{"id": org.id, "name": org.name, "credit_code": org.credit_code}
+                          for org in orgs])
 
 
 @bp.route("/organizations/<int:org_id>")

@@ -1,101 +1,9 @@
-"""Browser journeys: the real app on a loopback port, driven by Debian's chromium.
-
-Each demo role logs in, sees its home page and navigation, and logs out; a wrong password
-shows the message. Any console error (a CSP violation shows there too) fails the journey.
-"""
-import importlib.util
-import threading
-from pathlib import Path
-
+"""Browser journeys: each demo role logs in, sees its home page and navigation, and logs out;
+a wrong password shows the message."""
 import pytest
-from werkzeug.serving import make_server
 
-from center import create_app
-from center.extensions import db
 from center.models.accounts import ROLE_CODES
-
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian chromium not installed at /usr/bin/chromium"),
-]
-PASSWORD = "correct-horse-battery-staple-42"
-
-
-def _load_users(session) -> list[tuple[str, str, str]]:
-    """(username, role, password) per role: the demo data set when it exists, else factories."""
-    from center.services import directory
-
-    directory.seed_beijing_regions(session)
-    if importlib.util.find_spec("center.services.demo"):
-        from center.services import demo
-        logins = demo.build(session, scale=1)
-    else:
-        from tests.factories import make_user
-        logins = [(make_user(session, role=role, password=PASSWORD).username, role, PASSWORD)
-                  for role in ROLE_CODES]
-    session.commit()
-    return logins
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """The app served for real by werkzeug on a free loopback port, on a migrated SQLite file."""
-    from flask_migrate import upgrade
-
-    path = tmp_path_factory.mktemp("e2e") / "center.db"
-    app = create_app({"SECRET_KEY": "e2e-secret", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    with app.app_context():
-        upgrade()
-        logins = _load_users(db.session)
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", logins
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-def _is_error(message) -> bool:
-    return message.type == "error"
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh browser context; console errors and page errors are collected in page.errors."""
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.errors = []
-    page.on("console", lambda msg: page.errors.append(msg.text) if _is_error(msg) else None)
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
-
-
-def _log_in(page, base_url, username, password):
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+from tests.e2e.conftest import log_in
 
 
 @pytest.mark.parametrize("role", ROLE_CODES)
@@ -105,7 +13,7 @@ def test_demo_user_logs_in_sees_role_home_and_nav_then_logs_out(live_server, pag
     assert matching, f"the demo data has no {role} user"
     username, password = matching[0]
 
-    _log_in(page, base_url, username, password)
+    log_in(page, base_url, username, password)
     assert page.url == f"{base_url}/"
     assert page.locator("h1").inner_text().startswith("您好")
     assert page.locator("#role-home").get_attribute("data-role") == role
@@ -126,7 +34,7 @@ def test_demo_user_logs_in_sees_role_home_and_nav_then_logs_out(live_server, pag
 
 def test_wrong_password_shows_the_message(live_server, page):
     base_url, logins = live_server
-    _log_in(page, base_url, logins[0][0], "not-the-password-at-all")
+    log_in(page, base_url, logins[0][0], "not-the-password-at-all")
     assert page.url.startswith(f"{base_url}/login")
     assert page.locator(".error").filter(has_text="用户名或密码不正确").count() == 1
     assert page.input_value("input[name=username]") == logins[0][0]  # typed value kept
