@@ -3,7 +3,7 @@
 Chinese has no spaces, so word tokenizers see a whole sentence as one word. Text is therefore
 stored a second time as tokens (the CJK bigram method of Lucene's CJKAnalyzer): every run of
 Chinese characters becomes its overlapping character pairs plus its last character, every run of
-letters or digits one lower-case word. "年检报告2024" is stored as "年检 检报 报告 告 2024".
+letters or of digits one lower-case word. "年检报告2024" is stored as "年检 检报 报告 告 2024".
 A query becomes a phrase of its own pairs, which matches exactly the texts that contain it:
 "检报告" → "检报" followed by "报告". A single character matches pairs starting with it (or the
 last character of a run). SQLite indexes the tokens with FTS5, PostgreSQL with a GIN index on
@@ -16,7 +16,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 
 # CJK unified ideographs (with extension A and compatibility ideographs), and ASCII words.
-_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([0-9A-Za-z]+)")
+_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([0-9]+|[A-Za-z]+)")
 MAX_QUERY_TOKENS = 32  # a pasted paragraph is not a search; its first part is enough
 
 
