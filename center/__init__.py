@@ -98,9 +98,10 @@ def register_blueprints(app: Flask) -> None:
     from center.errors import register_error_handlers
     from center.extensions import csrf
     from center.views import (admin, auth, calendar, consultations, directory, main, notifications,
-                              venues)
+                              reviews, venues)
 
-    for module in (auth, main, admin, directory, calendar, notifications, venues, consultations):
+    for module in (auth, main, admin, directory, calendar, notifications, venues, consultations,
+                   reviews):
         app.register_blueprint(module.bp)
     csrf.exempt(api)  # token-authenticated, never by cookie, so no CSRF exposure
     app.register_blueprint(api)

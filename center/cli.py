@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from center.extensions import db
 from center.models.accounts import ROLE_CODES, User
-from center.services import accounts, directory
+from center.services import accounts, directory, reviews
 from center.services.backup import BackupError, backup_sqlite, sqlite_path
 from center.services.errors import DomainError
 
@@ -28,10 +28,11 @@ def register(app) -> None:
 
 @click.command("seed")
 def seed_command():
-    """Load reference data (Beijing's regions); safe to run again."""
+    """Load reference data (Beijing's regions, the return-reason checklist); safe to run again."""
     added = directory.seed_beijing_regions(db.session)
+    reasons = reviews.seed_return_reasons(db.session)
     db.session.commit()
-    click.echo(f"regions added: {added}")
+    click.echo(f"regions added: {added}; return reasons added: {reasons}")
 
 
 def _read_password() -> str:
