@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from center import cli_jobs
 from center.extensions import db
 from center.models.accounts import ROLE_CODES, User
 from center.services import accounts, directory, reviews
@@ -24,6 +25,7 @@ def register(app) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(venue_jobs_command)
+    cli_jobs.register(app)
 
 
 @click.command("seed")

@@ -51,6 +51,24 @@ class Config:
     MAIL_PASSWORD = None
     MAIL_FROM = "center@localhost"
 
+    # The scheduler process (`flask --app center scheduler`): APScheduler cron fields, center time.
+    SCHEDULE = {
+        "weekly_drafts": {"day_of_week": "fri", "hour": 15, "minute": 0},
+        "review_digest": {"day_of_week": "mon-fri", "hour": 8, "minute": 30},
+        "venue_jobs": {"minute": "*/5"},
+        "send_mail": {"minute": "*"},
+        "prune": {"hour": 3, "minute": 17},
+    }
+    WEEKLY_CATCH_UP_WEEKS = 8  # missed weekly drafts are made up this far back
+    # The weekly report goes to the service development division, copied to the office's
+    # director and the bureau's director and deputy director in charge (names and addresses).
+    WEEKLY_RECIPIENTS = [
+        {"role": "服务发展处", "name": "市社会组织服务发展处", "email": None},
+        {"role": "抄送", "name": "市社团办主任", "email": None},
+        {"role": "抄送", "name": "市民政局局长", "email": None},
+        {"role": "抄送", "name": "分管副局长", "email": None},
+    ]
+
 
 def from_environment() -> dict:
     """Settings the environment may override (12-factor style)."""
