@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from center.models.base import Base, UTCDateTime, utcnow
@@ -39,3 +39,6 @@ class OutboundEmail(Base):
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    # One optional file sent along (the weekly report's workbook).
+    attachment_name: Mapped[Optional[str]] = mapped_column(String(200))
+    attachment: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)

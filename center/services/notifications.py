@@ -7,6 +7,7 @@ queue over SMTP; it is called only after a commit (by the request hook of
 bodies are written by the calling module, already in the words the recipient should read.
 """
 import logging
+import mimetypes
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
@@ -80,6 +81,20 @@ def notify(session, users, *, kind, title, body=None, link=None) -> list[Notific
     return rows
 
 
+def queue_email(session, *, to_address: str, subject, body, attachment_name=None,
+                attachment: bytes | None = None) -> OutboundEmail:
+    """Queue an e-mail to an address outside the users (the weekly report's recipients); sent
+    after the commit like every other e-mail."""
+    address = (to_address or "").strip()
+    if not address or "@" not in address or len(address) > 254:
+        raise ValueError(f"not an e-mail address: {to_address!r}")
+    email = OutboundEmail(to_address=address, subject=" ".join(str(subject).split())[:200],
+                          body=str(body), attachment_name=attachment_name, attachment=attachment)
+    session.add(email)
+    session.flush()
+    return email
+
+
 # --- the inbox --------------------------------------------------------------------------------
 
 def unread_count(session, user) -> int:
@@ -138,6 +153,11 @@ def _message(email: OutboundEmail, sender: str, now: datetime) -> EmailMessage:
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     message.set_content(email.body, charset="utf-8")
+    if email.attachment_name and email.attachment is not None:
+        maintype, _sep, subtype = (mimetypes.guess_type(email.attachment_name)[0]
+                                   or "application/octet-stream").partition("/")
+        message.add_attachment(email.attachment, maintype=maintype, subtype=subtype,
+                               filename=email.attachment_name)
     return message
 
 

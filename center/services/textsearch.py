@@ -113,6 +113,10 @@ def is_search_index_table(name: str) -> bool:
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic's include_object: leave the search index tables to their migration."""
-    return not (type_ == "table" and reflected and compare_to is None
-                and is_search_index_table(name))
+    """Alembic's include_object: leave the search indexes (SQLite's FTS5 tables, PostgreSQL's
+    GIN expression indexes) to their migration."""
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "table":
+        return not is_search_index_table(name)
+    return not (type_ == "index" and name.startswith("ix_") and name.endswith("_fts"))
