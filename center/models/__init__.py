@@ -1,3 +1,3 @@
 """Every domain's models, imported so that metadata (and Alembic) sees all tables."""
 from center.models import (accounts, audit, calendar, consultations, directory,  # noqa: F401
-                           notifications, reviews, venues, weekly)
+                           liaison, notifications, reviews, venues, weekly)

@@ -103,7 +103,7 @@ def contains(table: str, query: str | None):
 
 # Searchable tables and their token columns (the migration indexes each).
 SEARCH_COLUMNS = {"consultations": "search_text", "organizations": "name_tokens",
-                  "faqs": "search_text"}
+                  "faqs": "search_text", "liaison_posts": "search_text"}
 
 
 def is_search_index_table(name: str) -> bool:
@@ -120,3 +120,32 @@ def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "table":
         return not is_search_index_table(name)
     return not (type_ == "index" and name.startswith("ix_") and name.endswith("_fts"))
+
+
+def index_ddl(dialect: str, table: str, column: str) -> list[str]:
+    """Statements a migration runs to index `table.column` tokens: an external-content FTS5
+    table kept in step by triggers on SQLite, a GIN expression index on PostgreSQL."""
+    if dialect != "sqlite":
+        return [f"CREATE INDEX ix_{table}_{column}_fts ON {table} "
+                f"USING gin (to_tsvector('simple', {column}))"]
+    fts = f"{table}_fts"
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, content='{table}', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 0')",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column}); END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column}); END",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {column} ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column}); "
+        f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column}); END",
+    ]
+
+
+def drop_index_ddl(dialect: str, table: str, column: str) -> list[str]:
+    if dialect != "sqlite":
+        return [f"DROP INDEX IF EXISTS ix_{table}_{column}_fts"]
+    return [*(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}"
+              for suffix in ("insert", "delete", "update")),
+            f"DROP TABLE IF EXISTS {table}_fts"]
