@@ -56,6 +56,7 @@ class Config:
         "weekly_drafts": {"day_of_week": "fri", "hour": 15, "minute": 0},
         "review_digest": {"day_of_week": "mon-fri", "hour": 8, "minute": 30},
         "venue_jobs": {"minute": "*/5"},
+        "liaison_expiry": {"hour": 0, "minute": 30},
         "send_mail": {"minute": "*"},
         "prune": {"hour": 3, "minute": 17},
     }

@@ -66,6 +66,13 @@ def review_digest(session, config, now) -> str:
     return digest.run(session, now=now)
 
 
+def liaison_expiry(session, config, now) -> str:
+    """Posts past their expiry day leave the board."""
+    from center.services import liaison
+
+    return f"posts expired {liaison.expire_posts(session, now=now)}"
+
+
 def prune(session, config, now) -> str:
     """Forget what only matters for a while: throttling records, ended sessions, old job runs."""
     counts = [
@@ -86,6 +93,7 @@ JOBS = {job.id: job for job in (
     Job("weekly_drafts", _l("生成工作周报草稿"), weekly_drafts, at_start=True),
     Job("review_digest", _l("年检预审逾期提醒"), review_digest, at_start=True),
     Job("venue_jobs", _l("场地候补与未到场处理"), venue_jobs, at_start=True),
+    Job("liaison_expiry", _l("平台需求与转介到期处理"), liaison_expiry, at_start=True),
     Job("send_mail", _l("发送邮件"), send_mail),
     Job("prune", _l("清理过期记录"), prune),
 )}
