@@ -4,18 +4,20 @@ One validation serves the quick-entry form, the edit form and the API: it report
 at once, by field, so a view can put each message beside its field and keep what was typed.
 """
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_babel import force_locale, gettext, lazy_gettext as _l
+from sqlalchemy import func, select
 
+from center.models.accounts import User
 from center.models.base import utcnow
 from center.models.consultations import (MAX_MINUTES, MAX_TEXT, Channel, Consultation,
                                          ConsultationState, Topic)
 from center.models.directory import Organization
-from center.services import audit
+from center.models.notifications import Notification
+from center.services import audit, notifications
 from center.services.errors import PermissionDenied, ValidationError
-from center.services.venue_rules import CENTER_TZ
+from center.services.venue_rules import CENTER_TZ, write_lock
 
 CHANNELS = tuple(c.value for c in Channel)
 TOPICS = tuple(t.value for t in Topic)
@@ -23,6 +25,7 @@ STATES = tuple(s.value for s in ConsultationState)
 MAX_NAME = 50
 MAX_PHONE = 30
 _PHONE = re.compile(r"[0-9+\-() ]{3,30}")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Fields a consultation's data dict may carry (forms and the API use these names).
@@ -75,7 +78,7 @@ def _topics(data, errors) -> list[str]:
 
 def _minutes(data, errors) -> int | None:
     raw = data.get("minutes")
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()):
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int):
         errors["minutes"] = _l("请填写用时（分钟，整数）。")
@@ -173,27 +176,36 @@ def can_edit(consultation: Consultation, user) -> bool:
 
 def update_consultation(session, consultation: Consultation, data: dict, *, actor,
                         now: datetime | None = None) -> Consultation:
-    """Correct a consultation; reopening a closed follow-up is a new follow-up."""
-    if not can_edit(consultation, actor):
-        raise PermissionDenied(_l("只能修改自己记录的咨询。"))
+    """Correct a consultation (frontdesk: own entries only). Setting it to follow-up again, or
+    moving the date of a closed follow-up, reopens it: that is a new follow-up."""
+    _check_may_change(consultation, actor)
     audit.acting(session, actor)
     cleaned = validated(session, data, now=now)
+    before = (consultation.state, consultation.follow_up_on)
     for key, value in cleaned.items():
         setattr(consultation, key, value)
-    if consultation.state != "follow_up" or consultation.follow_up_on is None:
+    if consultation.state == ConsultationState.follow_up.value \
+            and before != (consultation.state, consultation.follow_up_on):
         consultation.follow_up_closed_at = consultation.follow_up_closed_by_id = None
     session.flush()
     return consultation
 
 
+def _check_may_change(consultation: Consultation, actor) -> None:
+    if not can_edit(consultation, actor):
+        raise PermissionDenied(_l("只能修改自己记录的咨询。"))
+
+
 def close_follow_up(session, consultation: Consultation, *, outcome: str | None, actor,
                     resolved: bool = True, now: datetime | None = None) -> Consultation:
-    """Close an open follow-up with what came of it; `resolved` marks the matter resolved."""
+    """Close an open follow-up with what came of it; `resolved` marks the matter resolved.
+    Frontdesk staff close their own follow-ups; managers and admins any."""
     errors: dict = {}
     text = _text({"follow_up_outcome": outcome}, "follow_up_outcome", errors, required=True,
                  missing=_l("请写明跟进的结果。"))
     if not consultation.follow_up_open:
         errors.setdefault("follow_up_outcome", _l("这条咨询没有待办的跟进。"))
+    _check_may_change(consultation, actor)
     if errors:
         raise ValidationError(_l("请更正标出的内容。"), errors)
     audit.acting(session, actor)
@@ -213,7 +225,8 @@ def is_resolved(consultation: Consultation) -> bool:
 
 def evaluate(session, consultation: Consultation, *, satisfaction, outcome: str | None, actor,
              now: datetime | None = None) -> Consultation:
-    """Outcome evaluation (成效评估): satisfaction 1–5 and the outcome, once resolved."""
+    """Outcome evaluation (成效评估): satisfaction 1–5 and the outcome, once resolved; by whoever
+    may edit the consultation. Recording it again corrects it."""
     errors: dict = {}
     if isinstance(satisfaction, str) and satisfaction.strip().isdigit():
         satisfaction = int(satisfaction.strip())
@@ -222,7 +235,8 @@ def evaluate(session, consultation: Consultation, *, satisfaction, outcome: str 
         errors["satisfaction"] = _l("满意度请选择 1 到 5。")
     text = _text({"outcome": outcome}, "outcome", errors)
     if not is_resolved(consultation):
-        errors.setdefault("satisfaction", _l("咨询解决后才能做成效评估。"))
+        errors["satisfaction"] = _l("咨询解决后才能做成效评估。")
+    _check_may_change(consultation, actor)
     if errors:
         raise ValidationError(_l("请更正标出的内容。"), errors)
     audit.acting(session, actor)
@@ -245,3 +259,51 @@ def follow_ups_due(session, *, staff=None, today: date, overdue_only=False):
     if staff is not None:
         stmt = stmt.where(Consultation.staff_id == staff.id)
     return stmt
+
+
+def follow_up_counts(session, *, staff=None, today: date) -> dict:
+    """How many open follow-ups are due today and how many are overdue (one query)."""
+    due = follow_ups_due(session, staff=staff, today=today).order_by(None).subquery()
+    row = session.execute(select(
+        func.count().filter(due.c.follow_up_on == today),
+        func.count().filter(due.c.follow_up_on < today)).select_from(due)).one()
+    return {"today": row[0], "overdue": row[1]}
+
+
+REMINDER_KIND = "follow_ups_due"
+REMINDER_LINK = "/consultations/follow-ups"
+STAFF_ROLES = ("admin", "manager", "frontdesk")
+
+
+def remind_follow_ups(session, *, now: datetime | None = None) -> int:
+    """Tell each staff member with open follow-ups due today or overdue how many (inbox and
+    e-mail), once a day: the day's message is its own done-flag, so a second run the same day
+    sends nothing. Returns how many were told. The follow-ups page never depends on this."""
+    now = now or utcnow()
+    today = center_today(now)
+    write_lock(session)  # SQLite: the check and the messages under one writer lock
+    due = follow_ups_due(session, today=today).order_by(None).subquery()
+    counts = session.execute(select(
+        due.c.staff_id, func.count().filter(due.c.follow_up_on == today),
+        func.count().filter(due.c.follow_up_on < today)).group_by(due.c.staff_id)).all()
+    if not counts:
+        return 0
+    # PostgreSQL: a concurrent run waits here, then sees this run's messages.
+    staff = {user.id: user for user in session.scalars(
+        select(User).where(User.id.in_([row[0] for row in counts])).with_for_update(of=User))}
+    told = set(session.scalars(select(Notification.user_id).where(
+        Notification.kind == REMINDER_KIND,
+        Notification.created_at >= datetime.combine(today, time(), CENTER_TZ))))
+    sent = 0
+    for staff_id, due_today, overdue in counts:
+        user = staff.get(staff_id)
+        if user is None or staff_id in told or user.role not in STAFF_ROLES:
+            continue
+        with force_locale(user.locale or "zh"):
+            title = gettext("咨询跟进：今天到期 %(n)d 条，已逾期 %(m)d 条", n=due_today, m=overdue)
+        for row in notifications.notify(session, [user], kind=REMINDER_KIND, title=title,
+                                        link=REMINDER_LINK):
+            row.created_at = now
+            sent += 1
+    session.flush()
+    return sent
