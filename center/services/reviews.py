@@ -1,28 +1,37 @@
-"""The pre-review queue's state machine: intake, claim, release, return, resubmit, pass, forward,
-withdraw, assignment. Deadlines are counted in working days on the shared calendar.
+"""The pre-review queue's state machine: intake (in center.services.review_intake, re-exported
+here), claim, release, return, resubmit, pass, forward, withdraw, assignment. Deadlines are
+counted in working days on the shared calendar.
 
-Every transition checks the submission's state and who holds it, records a ReviewEvent (the
-timeline) and flushes; the caller commits. "Claim next" is atomic: on PostgreSQL the row is
-taken with FOR UPDATE SKIP LOCKED, on SQLite under the single writer lock (BEGIN IMMEDIATE).
+Every transition re-reads the submission under a lock (PostgreSQL: SELECT ... FOR UPDATE; SQLite:
+the single writer lock, BEGIN IMMEDIATE), checks its state and who holds it, records a ReviewEvent
+(the timeline) and flushes; the caller commits. So of two requests acting on one item at once
+(a double click, two reviewers, a manager releasing while the reviewer passes) the second sees
+the first's result and is refused with a message. "Claim next" is atomic: on PostgreSQL the row
+is taken with FOR UPDATE SKIP LOCKED, on SQLite under the writer lock.
+
+The center's clock runs while a report waits on the center or is reviewed (received,
+resubmitted, in_review: `due_on` is set) and stops while it waits on the organization
+(returned: `due_on` is None, `correction_due_on` is the organization's deadline).
 """
-import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from center.models.accounts import User
 from center.models.base import utcnow
-from center.models.directory import Organization
 from center.models.reviews import (OPEN_STATES, REVIEW_STATE_LABELS, WAITING_STATES, EventKind,
-                                   IntakeChannel, ReturnReason, ReviewCycle, ReviewEvent,
-                                   ReviewState, Submission)
+                                   ReturnReason, ReviewState, Submission)
 from center.services import audit, calendar
-from center.services.directory import credit_code_problem, normalize_credit_code
 from center.services.errors import ConflictError, PermissionDenied, ValidationError
+# Intake lives in its own module; callers import it from here, as from the whole state machine.
+from center.services.review_intake import (FIX_THESE, cycle_for_year,  # noqa: F401
+                                           find_organization, intake_problems, live_submission,
+                                           lock_submission, record_event, register_submission,
+                                           start_wait, today_in_center)
 from center.services.venue_rules import CENTER_TZ, write_lock
 
 MAX_COMMENT = 2000
-RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
 MANAGERS = ("admin", "manager")
 # The starting checklist (../shared/domain/FACTS.md); staff edit it per center.
 DEFAULT_REASONS = (
@@ -41,10 +50,6 @@ DEFAULT_REASONS = (
 )
 
 
-def today_in_center(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(CENTER_TZ).date()
-
-
 def seed_return_reasons(session) -> int:
     """Add the default checklist items that are missing (by code); returns how many."""
     known = set(session.scalars(select(ReturnReason.code)))
@@ -55,81 +60,7 @@ def seed_return_reasons(session) -> int:
     return len(added)
 
 
-def cycle_for_year(session, year) -> ReviewCycle | None:
-    if isinstance(year, bool) or not isinstance(year, int):
-        return None
-    return session.scalar(select(ReviewCycle).where(ReviewCycle.year == year))
-
-
-def _new_receipt_no(session, year: int) -> str:
-    while True:
-        candidate = f"{year}-" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
-        if session.scalar(select(Submission.id).where(Submission.receipt_no == candidate)) is None:
-            return candidate
-
-
-def _event(session, submission, kind: EventKind, *, actor, now, reasons=(), comment=None):
-    submission.updated_at = now
-    session.add(ReviewEvent(submission=submission, kind=kind.value, at=now,
-                            actor_id=getattr(actor, "id", None), reason_codes=" ".join(reasons),
-                            comment=comment, state=submission.state, due_on=submission.due_on))
-
-
-def _queue(session, submission, *, on: date, days: int) -> None:
-    """Start a wait on the center: the deadline is `days` working days after `on`."""
-    with session.no_autoflush:  # the calendar query must not flush a half-changed row
-        deadline = calendar.add_working_days(session, on, days)
-    submission.queued_on, submission.due_on = on, deadline.day
-    submission.due_provisional = deadline.provisional
-
-
-def find_organization(session, credit_code) -> Organization:
-    """The organization with this credit code; ValidationError on `credit_code` otherwise."""
-    code = normalize_credit_code(credit_code if isinstance(credit_code, str) else "")
-    problem = credit_code_problem(code) if code else _l("请填写统一社会信用代码。")
-    org = None if problem else session.scalar(
-        select(Organization).where(Organization.credit_code == code))
-    if org is None or org.archived_at is not None:
-        raise ValidationError(_l("请更正标出的内容。"), {
-            "credit_code": problem or _l("名录中没有这个统一社会信用代码的组织。")})
-    return org
-
-
-def register_submission(session, *, organization: Organization, year, received_on=None,
-                        channel: str = IntakeChannel.desk.value, actor,
-                        now: datetime | None = None) -> Submission:
-    """Take in an annual report: a cycle must exist for the year, the organization may have only
-    one live submission in it, and the receipt date is not in the future."""
-    now = now or utcnow()
-    today = today_in_center(now)
-    received_on = received_on or today
-    errors = {}
-    cycle = cycle_for_year(session, year)
-    if cycle is None:
-        errors["year"] = _l("%(year)s 年度没有年检预审周期。", year=year)
-    if not isinstance(received_on, date) or received_on > today:
-        errors["received_on"] = _l("接收日期不能晚于今天。")
-    if errors:
-        raise ValidationError(_l("请更正标出的内容。"), errors)
-    existing = session.scalar(select(Submission).where(
-        Submission.organization_id == organization.id, Submission.cycle_id == cycle.id,
-        Submission.state != ReviewState.withdrawn.value))
-    if existing is not None:
-        raise ConflictError(_l("该组织 %(year)s 年度的年报已登记，回执号 %(no)s。",
-                               year=cycle.year, no=existing.receipt_no),
-                            {"credit_code": _l("该年度已有一份在办的年报。")})
-    audit.acting(session, actor)
-    submission = Submission(cycle=cycle, organization=organization, channel=channel,
-                            state=ReviewState.received.value, return_count=0,
-                            receipt_no=_new_receipt_no(session, cycle.year),
-                            received_on=received_on, created_by_id=getattr(actor, "id", None),
-                            created_at=now, updated_at=now)
-    _queue(session, submission, on=received_on, days=cycle.first_review_days)
-    session.add(submission)
-    _event(session, submission, EventKind.received, actor=actor, now=now)
-    session.flush()
-    return submission
-
+# --- claiming ------------------------------------------------------------------------------------
 
 def _waiting_query(reviewer):
     mine_first = (Submission.assigned_to_id.is_(None)).asc()
@@ -150,7 +81,7 @@ def _take(session, submission, *, reviewer, now) -> bool:
         .execution_options(synchronize_session=False)).rowcount == 1
     if taken:
         session.refresh(submission)
-        _event(session, submission, EventKind.claimed, actor=reviewer, now=now)
+        record_event(session, submission, EventKind.claimed, actor=reviewer, now=now)
         audit.acting(session, reviewer)
         session.flush()
     return taken
@@ -172,13 +103,16 @@ def claim_next(session, *, reviewer, now: datetime | None = None) -> Submission 
 
 
 def claim(session, submission: Submission, *, reviewer, now: datetime | None = None):
-    """Claim one chosen item (from the queue page); refused if someone else was quicker."""
-    if submission.assigned_to_id not in (None, reviewer.id) and reviewer.role not in MANAGERS:
+    """Claim one chosen item (from the queue page); refused if someone else was quicker or it
+    is assigned to another reviewer (managers may take any)."""
+    lock_submission(session, submission)
+    if submission.state == ReviewState.in_review.value and submission.claimed_by_id == reviewer.id:
+        return submission  # pressed twice: it is already theirs
+    if submission.state in WAITING_STATES and reviewer.role not in MANAGERS \
+            and submission.assigned_to_id not in (None, reviewer.id):
         raise PermissionDenied(_l("这份年报已分派给 %(name)s。",
                                   name=submission.assigned_to.display_name))
-    write_lock(session)
     if not _take(session, submission, reviewer=reviewer, now=now or utcnow()):
-        session.refresh(submission)
         raise ConflictError(_state_message(submission))
     return submission
 
@@ -193,24 +127,34 @@ def _state_label(submission):
     return REVIEW_STATE_LABELS[submission.state]
 
 
-def _held_by(submission: Submission, actor, *, managers_too=False) -> None:
+def _held_by(session, submission: Submission, actor, *, managers_too=False) -> None:
     """The item must be in review and claimed by the actor (or, if allowed, a manager acts)."""
+    lock_submission(session, submission)
     if submission.state != ReviewState.in_review.value:
         raise ConflictError(_state_message(submission))
     if submission.claimed_by_id != actor.id and not (managers_too and actor.role in MANAGERS):
         raise PermissionDenied(_state_message(submission))
 
 
+def _own_organization(submission: Submission, actor) -> None:
+    """An organization's own user acts only on its own reports."""
+    if getattr(actor, "role", None) == "org" and actor.organization_id != \
+            submission.organization_id:
+        raise PermissionDenied(_l("只能操作本组织的年报。"))
+
+
 def release(session, submission, *, actor, now: datetime | None = None) -> Submission:
     """Put a claimed item back in the queue unchanged (its deadline still runs)."""
-    _held_by(submission, actor, managers_too=True)
+    _held_by(session, submission, actor, managers_too=True)
     audit.acting(session, actor)
     waiting = ReviewState.resubmitted if submission.return_count else ReviewState.received
     submission.state, submission.claimed_by_id, submission.claimed_at = waiting.value, None, None
-    _event(session, submission, EventKind.released, actor=actor, now=now or utcnow())
+    record_event(session, submission, EventKind.released, actor=actor, now=now or utcnow())
     session.flush()
     return submission
 
+
+# --- decisions -----------------------------------------------------------------------------------
 
 def _comment(comment, errors, *, required=False):
     text = (comment or "").strip() if isinstance(comment, (str, type(None))) else None
@@ -228,12 +172,7 @@ def active_reasons(session) -> list[ReturnReason]:
                                 .order_by(ReturnReason.position, ReturnReason.id)))
 
 
-def return_submission(session, submission, *, reasons, comment=None, actor,
-                      now: datetime | None = None) -> Submission:
-    """Return for correction with at least one checklist reason; the organization then has the
-    cycle's correction days, and the center's clock stops until it resubmits."""
-    _held_by(submission, actor)
-    errors = {}
+def _reason_codes(session, reasons, errors) -> list[str]:
     codes = list(dict.fromkeys(reasons or [])) if isinstance(reasons, (list, tuple)) else None
     known = {reason.code for reason in active_reasons(session)}
     if not codes:
@@ -241,9 +180,20 @@ def return_submission(session, submission, *, reasons, comment=None, actor,
     elif any(code not in known for code in codes):
         errors["reasons"] = _l("未知的退回原因：%(codes)s。",
                                codes="、".join(str(c) for c in codes if c not in known))
+    return codes or []
+
+
+def return_submission(session, submission, *, reasons, comment=None, actor,
+                      now: datetime | None = None) -> Submission:
+    """Return for correction with at least one checklist reason; the organization then has the
+    cycle's correction days, and the center's clock stops until it resubmits. The
+    organization's users are told (inbox and e-mail)."""
+    errors = {}
+    codes = _reason_codes(session, reasons, errors)
     text = _comment(comment, errors)
+    _held_by(session, submission, actor)
     if errors:
-        raise ValidationError(_l("请更正标出的内容。"), errors)
+        raise ValidationError(FIX_THESE, errors)
     now = now or utcnow()
     audit.acting(session, actor)
     correction = calendar.add_working_days(session, today_in_center(now),
@@ -253,8 +203,11 @@ def return_submission(session, submission, *, reasons, comment=None, actor,
     submission.due_on, submission.due_provisional = None, correction.provisional
     submission.correction_due_on = correction.day
     submission.return_count += 1
-    _event(session, submission, EventKind.returned, actor=actor, now=now, reasons=codes,
-           comment=text)
+    record_event(session, submission, EventKind.returned, actor=actor, now=now, reasons=codes,
+                 comment=text)
+    _tell_organization(session, submission, kind="review_returned",
+                       title=_l("年报被退回修改（回执号 %(no)s）", no=submission.receipt_no),
+                       body=_l("请在 %(day)s 前修改后重新提交。", day=correction.day.isoformat()))
     session.flush()
     return submission
 
@@ -262,68 +215,83 @@ def return_submission(session, submission, *, reasons, comment=None, actor,
 def resubmit(session, submission, *, actor, on: date | None = None, comment=None,
              now: datetime | None = None) -> Submission:
     """The corrected report is back: it re-enters the queue with the re-review deadline."""
+    _own_organization(submission, actor)
+    lock_submission(session, submission)
     if submission.state != ReviewState.returned.value:
         raise ConflictError(_state_message(submission))
     errors = {}
     text = _comment(comment, errors)
     now = now or utcnow()
     on = on or today_in_center(now)
-    if on > today_in_center(now):
+    if not isinstance(on, date) or on > today_in_center(now):
         errors["received_on"] = _l("接收日期不能晚于今天。")
+    elif on < _returned_on(submission):
+        errors["received_on"] = _l("接收日期不能早于退回日期。")
     if errors:
-        raise ValidationError(_l("请更正标出的内容。"), errors)
+        raise ValidationError(FIX_THESE, errors)
     audit.acting(session, actor)
-    _queue(session, submission, on=on, days=submission.cycle.re_review_days)
+    start_wait(session, submission, on=on, days=submission.cycle.re_review_days)
     submission.state = ReviewState.resubmitted.value
     submission.correction_due_on = None
-    _event(session, submission, EventKind.resubmitted, actor=actor, now=now, comment=text)
+    record_event(session, submission, EventKind.resubmitted, actor=actor, now=now, comment=text)
     session.flush()
     return submission
+
+
+def _returned_on(submission: Submission) -> date:
+    return max(event.at for event in submission.events
+               if event.kind == EventKind.returned.value).astimezone(CENTER_TZ).date()
 
 
 def pass_submission(session, submission, *, actor, comment=None,
                     now: datetime | None = None) -> Submission:
     """The reviewer holding the item passes it; passing twice is refused."""
-    _held_by(submission, actor)
     errors = {}
     text = _comment(comment, errors)
+    _held_by(session, submission, actor)
     if errors:
-        raise ValidationError(_l("请更正标出的内容。"), errors)
+        raise ValidationError(FIX_THESE, errors)
     now = now or utcnow()
     audit.acting(session, actor)
     submission.state = ReviewState.passed.value
     submission.claimed_by_id = submission.claimed_at = None
     submission.due_on, submission.passed_at, submission.passed_by_id = None, now, actor.id
-    _event(session, submission, EventKind.passed, actor=actor, now=now, comment=text)
+    record_event(session, submission, EventKind.passed, actor=actor, now=now, comment=text)
+    _tell_organization(session, submission, kind="review_passed",
+                       title=_l("年报预审通过（回执号 %(no)s）", no=submission.receipt_no))
     session.flush()
     return submission
 
 
 def forward(session, submission, *, actor, now: datetime | None = None) -> Submission:
     """Hand a passed report on to the registration authority."""
+    lock_submission(session, submission)
     if submission.state != ReviewState.passed.value:
         raise ConflictError(_state_message(submission))
     now = now or utcnow()
     audit.acting(session, actor)
     submission.state, submission.forwarded_at = ReviewState.forwarded.value, now
-    _event(session, submission, EventKind.forwarded, actor=actor, now=now)
+    record_event(session, submission, EventKind.forwarded, actor=actor, now=now)
     session.flush()
     return submission
 
 
 def withdraw(session, submission, *, actor, comment, now: datetime | None = None):
-    """Take a mistaken intake out (only while nobody works on it); the reason is required."""
+    """Take a mistaken intake out (only while nobody works on it); the reason is required.
+    The organization may then hand in a new one for the year."""
+    _own_organization(submission, actor)
+    lock_submission(session, submission)
     if submission.state not in (ReviewState.received.value, ReviewState.returned.value):
         raise ConflictError(_state_message(submission))
     errors = {}
     text = _comment(comment, errors, required=True)
     if errors:
-        raise ValidationError(_l("请更正标出的内容。"), errors)
+        raise ValidationError(FIX_THESE, errors)
     now = now or utcnow()
     audit.acting(session, actor)
     submission.state, submission.due_on, submission.correction_due_on = \
         ReviewState.withdrawn.value, None, None
-    _event(session, submission, EventKind.withdrawn, actor=actor, now=now, comment=text)
+    record_event(session, submission, EventKind.withdrawn, actor=actor, now=now, comment=text)
     session.flush()
     return submission
 
@@ -337,8 +305,21 @@ def assign(session, submissions, *, reviewer, actor, now: datetime | None = None
         target = getattr(reviewer, "id", None)
         if submission.state in OPEN_STATES and submission.assigned_to_id != target:
             submission.assigned_to_id = target
-            _event(session, submission, EventKind.assigned, actor=actor, now=now,
-                   comment=reviewer.display_name if reviewer else None)
+            record_event(session, submission, EventKind.assigned, actor=actor, now=now,
+                         comment=reviewer.display_name if reviewer else None)
             changed += 1
     session.flush()
     return changed
+
+
+def _tell_organization(session, submission, *, kind: str, title, body=None) -> None:
+    """The organization's own users hear of a decision (sent after the commit)."""
+    from center.services.notifications import notify
+
+    users = list(session.scalars(select(User).where(
+        User.role == "org", User.organization_id == submission.organization_id,
+        User.is_active.is_(True), User.archived_at.is_(None)).order_by(User.id)))
+    if users:
+        notify(session, users, kind=kind, title=str(title),
+               body=None if body is None else str(body), link="/reviews/mine")
+
