@@ -15,7 +15,7 @@ from center.models.base import utcnow
 from center.models.weekly import WeeklyReport, WeeklyReportVersion, WeeklyState
 from center.services import audit
 from center.services.errors import ConflictError, NotFoundError, ValidationError
-from center.services.venue_rules import CENTER_TZ
+from center.services.venue_rules import CENTER_TZ, write_lock
 
 _KEY = re.compile(r"([0-9]{4})-W([0-9]{2})")
 MAX_NARRATIVE = 20000
@@ -84,6 +84,12 @@ def create_draft(session, key: str, *, actor=None, now: datetime | None = None) 
                           ends_on=sunday, state=WeeklyState.draft.value, figures=figures,
                           figures_generated_at=now or utcnow(), summary="", plan=plan,
                           plan_prefilled=plan, recipients=[])
+    # SQLite: begin the write transaction before the savepoint, or the savepoint would open it
+    # and its release commit it (a failing job would then leave the weeks before half-written).
+    write_lock(session)
+    existing = get_report(session, key)  # made by another process while the figures were read
+    if existing is not None:
+        return existing
     try:
         with session.begin_nested():  # another process may have made it just now
             session.add(report)
