@@ -14,10 +14,12 @@ PYTEST_ARGS ?=
 
 .PHONY: run test setup install translations messages demo-data
 
+# The web server and, beside it, the one scheduler process (periodic jobs: weekly drafts,
+# reminders, mail). Web processes never run jobs. The scheduler stops with the web server.
 run: setup
-	@echo "Center is serving at http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	@# The scheduler process (`flask --app center scheduler`) arrives with the weekly-report
-	@# module; it will be started here, in the background beside the web server.
+	@echo "Center is serving at http://$(HOST):$(PORT)  (Ctrl-C stops it and the scheduler)"
+	@$(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null || true' EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 setup: install instance/config.py translations

@@ -5,6 +5,7 @@ the demo user who makes it (None: anonymous), and the status it should answer. E
 scenario is the baseline: a trivial route whose throughput the others are compared with.
 `ctx` tells a scenario about the data set: {"scale", "organizations", "pages"}, and for the
 venues {"venue_ids", "organization_ids", "weeks", "free_days", "bookings"} (bench/venues_data.py).
+The consultation scenarios need the data of bench/consultations_data.py to say much.
 An API scenario (`token=True`) sends the user's API token instead of logging in; with `body`
 it POSTs that JSON.
 """
@@ -82,6 +83,50 @@ def _new_booking(i: int, ctx: dict) -> dict:
             "end": (start + timedelta(minutes=SLOT_MINUTES)).isoformat()}
 
 
+# The organization picker, keystroke by keystroke: the start of a distinctive part of the name
+# (1–4 Chinese characters), pinyin initials and credit-code prefixes, as staff type them.
+TYPED = ["朝阳区", "阳光助残", "养老服务", "社会工作", "志愿服务", "蒲公英", "心理健康", "北京市",
+         "基金会", "bjscyq", "bjshdq", "bjyg", "52110105", "53110000", "5111"]
+KEYSTROKES = [word[:n] for word in TYPED for n in range(1, len(word) + 1)]
+# Consultation searches, from a fifth of the rows to none (bench/consultations_data.py prints
+# how many each finds), and receipt numbers (受理号) that find one row or none.
+CONSULTATION_TERMS = ["年检", "审计", "年度工作报告", "换届", "公开募捐", "免税资格", "党支部",
+                      "劳动合同", "心理", "捐赠票据", "垃圾分类", "非遗", "赵女士", "填报入口",
+                      "区块链"]
+
+
+def _suggest(i: int, ctx: dict) -> str:
+    return "/organizations/suggest?" + urlencode({"q": KEYSTROKES[i % len(KEYSTROKES)]})
+
+
+def _consultation_term(i: int) -> str:
+    if i % 8 == 7:
+        return f"受理号 {i * 7919 % 10**6:06d}"
+    return CONSULTATION_TERMS[i % len(CONSULTATION_TERMS)]
+
+
+def _consultation_page(i: int, ctx: dict) -> str:
+    return "/consultations?" + urlencode({"q": _consultation_term(i)})
+
+
+def _consultation_api(i: int, ctx: dict) -> str:
+    return "/api/v1/consultations?" + urlencode({"q": _consultation_term(i)})
+
+
+TOPICS = ["policy", "annual_check", "finance", "governance", "project", "party_building", "hr",
+          "fundraising", "wellbeing", "other"]
+
+
+def _consultation_month(i: int, ctx: dict) -> str:
+    """One topic in one of the last 24 months."""
+    today = date.today()
+    year, month = divmod(today.year * 12 + today.month - 2 - i % 24, 12)
+    first = date(year, month + 1, 1)
+    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    return "/api/v1/consultations?" + urlencode({
+        "from": first.isoformat(), "to": last.isoformat(), "topic": TOPICS[i % len(TOPICS)]})
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("trivial: static css", lambda i, ctx: "/static/css/center.css", user=None,
              baseline=True),
@@ -92,4 +137,13 @@ SCENARIOS: list[Scenario] = [
     Scenario("venues: API week list", _week_bookings, user="frontdesk", token=True),
     Scenario("venues: API book", lambda i, ctx: "/api/v1/bookings", user="manager",
              token=True, body=_new_booking, expect=201),
+    Scenario("org suggest: keystrokes", _suggest, user="frontdesk"),
+    Scenario("consult: page, q=", _consultation_page, user="frontdesk"),
+    Scenario("consult: API, q=", _consultation_api, user="frontdesk", token=True),
+    Scenario("consult: API, month+topic", _consultation_month, user="frontdesk", token=True),
 ]
+
+# The pre-review's scenarios live beside their data set (they import Scenario from here).
+from bench.review_scenarios import REVIEW_SCENARIOS  # noqa: E402
+
+SCENARIOS.extend(REVIEW_SCENARIOS)

@@ -25,6 +25,7 @@ def register(app) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(venue_jobs_command)
+    app.cli.add_command(review_digest_command)
     cli_jobs.register(app)
 
 
@@ -136,3 +137,23 @@ def venue_jobs_command():
         notifications.send_queued(db.session, smtp_config=current_app.config)
         db.session.commit()
     click.echo(f"holds expired: {expired}, no-shows marked: {no_shows}")
+
+
+@click.command("review-digest")
+def review_digest_command():
+    """Send today's digest of overdue pre-review items to the managers (once per working day;
+    a second run the same day sends nothing)."""
+    from center.services import notifications, review_digest
+
+    outcome = review_digest.send_overdue_digest(db.session)
+    db.session.commit()
+    if outcome.sent and current_app.config.get("MAIL_SERVER"):
+        notifications.send_queued(db.session, smtp_config=current_app.config)
+        db.session.commit()
+    if outcome.sent:
+        click.echo(f"{outcome.day}: {outcome.overdue} overdue, digest sent to "
+                   f"{outcome.recipients} manager(s)")
+    else:
+        reasons = {"done": "already sent today", "day_off": "not a working day",
+                   "nothing_overdue": "nothing overdue"}
+        click.echo(f"{outcome.day}: nothing sent ({reasons[outcome.reason]})")

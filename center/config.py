@@ -24,7 +24,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_IDLE_TIMEOUT = timedelta(hours=2)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 40 * 1024 * 1024  # a request; each kind of upload has its own limit
+    REVIEW_FILE_MAX_BYTES = 16 * 1024 * 1024  # one annual-report attachment (scans are large)
+    REVIEW_MAX_FILES = 10
 
     # Login throttling: failures counted in the database, so it holds across workers.
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)

@@ -20,7 +20,7 @@ from tests.factories import make_user
 # Reviewed list of what anonymous users may open. A route made @public elsewhere fails
 # test_public_endpoints_are_exactly_the_allow_list until it is added here on purpose.
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.language", "api.openapi_document",
-                    "venues.feed"}
+                    "venues.feed", "reviews.lookup", "api.review_status"}
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 # Values tried, in order, for URL variables until the built URL routes back to its endpoint.
 DUMMY_VALUES = (1, "x", "2025-01-06", "00000000-0000-0000-0000-000000000001",

@@ -29,3 +29,6 @@ def bearer_challenge(response):
 from center.api import openapi  # noqa: E402,F401  (first: the others register into it)
 from center.api import directory  # noqa: E402,F401
 from center.api import venues  # noqa: E402,F401
+from center.api import consultations  # noqa: E402,F401
+from center.api import reviews  # noqa: E402,F401  (imports reviews_doc at its bottom)
+from center.api import weekly  # noqa: E402,F401  (imports weekly_doc at its bottom)

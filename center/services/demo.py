@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 from center.models.accounts import User
 from center.models.base import utcnow
 from center.models.directory import Organization, OrganizationType, Platform, Region, RegionTier
-from center.services import accounts, demo_venues, directory
+from center.services import accounts, demo_consultations, demo_reviews, demo_venues, directory
 from center.services.textsearch import index_text
 
 ORGS_PER_SCALE = 300
@@ -101,6 +101,8 @@ def build(session, *, scale=1) -> list[tuple[str, str, str]]:
     logins = _add_users(session, platforms, first_code=orgs[0]["credit_code"])
     front_desk = session.scalar(select(User).where(User.role == "frontdesk").order_by(User.id))
     demo_venues.add_venues(session, actor=front_desk)
+    demo_consultations.add_consultation_data(session, scale=scale)
+    demo_reviews.add_reviews(session)
     return logins
 
 
