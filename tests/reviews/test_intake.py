@@ -40,13 +40,13 @@ def rows(session, model=Submission):
     return session.scalar(select(func.count()).select_from(model))
 
 
-def test_intake_form_suggests_the_open_cycle_and_today(auth, client, cycle):
+def test_intake_form_suggests_the_open_cycle_and_today(app, auth, client, cycle):
     auth.login("frontdesk")
     html = client.get("/reviews/intake").get_data(as_text=True)
     assert '<option selected value="2025">' in html
     assert f'value="{reviews.today_in_center().isoformat()}"' in html
     assert 'data-suggest="/organizations/suggest"' in html and 'list="organization-options"' in html
-    assert 'data-max-bytes="8388608"' in html
+    assert f'data-max-bytes="{app.config["REVIEW_FILE_MAX_BYTES"]}"' in html
 
 
 def test_intake_without_any_cycle_says_what_is_missing(auth, client):
