@@ -97,11 +97,11 @@ def register_blueprints(app: Flask) -> None:
     from center.api import api
     from center.errors import register_error_handlers
     from center.extensions import csrf
-    from center.views import (admin, auth, calendar, consultations, directory, jobs, main,
-                              notifications, reviews, statistics, venues, weekly)
+    from center.views import (admin, auth, calendar, consultations, directory, jobs, liaison,
+                              main, notifications, reviews, statistics, venues, weekly)
 
     for module in (auth, main, admin, directory, calendar, notifications, venues, consultations,
-                   reviews, weekly, jobs, statistics):
+                   reviews, weekly, jobs, statistics, liaison):
         app.register_blueprint(module.bp)
     csrf.exempt(api)  # token-authenticated, never by cookie, so no CSRF exposure
     app.register_blueprint(api)

@@ -57,6 +57,7 @@ class Config:
     SCHEDULE = {
         "weekly_drafts": {"day_of_week": "fri", "hour": 15, "minute": 0},
         "review_digest": {"day_of_week": "mon-fri", "hour": 8, "minute": 30},
+        "follow_up_reminders": {"day_of_week": "mon-fri", "hour": 8, "minute": 45},
         "venue_jobs": {"minute": "*/5"},
         "liaison_expiry": {"hour": 0, "minute": 30},
         "send_mail": {"minute": "*"},

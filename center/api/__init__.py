@@ -32,3 +32,4 @@ from center.api import venues  # noqa: E402,F401
 from center.api import consultations  # noqa: E402,F401
 from center.api import reviews  # noqa: E402,F401  (imports reviews_doc at its bottom)
 from center.api import weekly  # noqa: E402,F401  (imports weekly_doc at its bottom)
+from center.api import liaison  # noqa: E402,F401

@@ -122,6 +122,9 @@ class Consultation(Base):
         Index("ix_consultations_follow_up", "state", "follow_up_on"),
         Index("ix_consultations_staff_occurred", "staff_id", "occurred_at"),
         Index("ix_consultations_org_occurred", "organization_id", "occurred_at"),
+        # The week's figures: evaluations made and follow-ups closed in a date range.
+        Index("ix_consultations_evaluated_at", "evaluated_at"),
+        Index("ix_consultations_follow_up_closed_at", "follow_up_closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -66,6 +66,13 @@ def review_digest(session, config, now) -> str:
     return digest.run(session, now=now)
 
 
+def follow_up_reminders(session, config, now) -> str:
+    """Staff hear once a day how many consultation follow-ups are due or overdue."""
+    from center.services import consultations
+
+    return f"staff reminded {consultations.remind_follow_ups(session, now=now)}"
+
+
 def liaison_expiry(session, config, now) -> str:
     """Posts past their expiry day leave the board."""
     from center.services import liaison
@@ -92,6 +99,7 @@ def prune(session, config, now) -> str:
 JOBS = {job.id: job for job in (
     Job("weekly_drafts", _l("生成工作周报草稿"), weekly_drafts, at_start=True),
     Job("review_digest", _l("年检预审逾期提醒"), review_digest, at_start=True),
+    Job("follow_up_reminders", _l("咨询跟进提醒"), follow_up_reminders, at_start=True),
     Job("venue_jobs", _l("场地候补与未到场处理"), venue_jobs, at_start=True),
     Job("liaison_expiry", _l("平台需求与转介到期处理"), liaison_expiry, at_start=True),
     Job("send_mail", _l("发送邮件"), send_mail),
