@@ -69,3 +69,16 @@ def test_very_long_queries_are_cut_to_a_bounded_number_of_tokens(session, orgs):
     groups = textsearch.query_groups("中心" * 500)
     assert sum(len(g) for g in groups) <= textsearch.MAX_QUERY_TOKENS
     _found(session, "协作者" * 300)
+
+
+def test_the_match_is_a_plain_where_clause_so_the_planner_uses_the_index(session):
+    """On SQLite `(id IN (...)) = 1` would scan every row; the clause must stand alone."""
+    stmt = select(Organization.id).where(textsearch.contains("organizations", "阳光"))
+    compiled = stmt.compile(session.get_bind())
+    sql = str(compiled)
+    assert not sql.rstrip().endswith("= 1") and "= true" not in sql.lower()
+    if session.get_bind().dialect.name == "sqlite":
+        rows = session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + sql, tuple(compiled.params.values())).all()
+        plan = " ".join(str(row[-1]) for row in rows)
+        assert "SEARCH organizations USING INTEGER PRIMARY KEY" in plan, plan

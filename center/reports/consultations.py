@@ -69,10 +69,6 @@ def consultation_conditions(filters: ConsultationFilter, *, members_checked: boo
             conditions.append(column == value)
     match = textsearch.contains("consultations", filters.q)
     if match is not None:
-        # A bare boolean expression becomes "(...) = 1" on SQLite, which hides the id IN (...)
-        # from the planner (a full scan instead of rowid lookups): mark it a boolean clause.
-        # TODO(lead): set this on textsearch.TextMatch itself, then drop this line.
-        match._is_implicitly_boolean = True
         members.append(match)
     elif filters.q.strip():  # nothing searchable (punctuation only): match the text as typed
         conditions.append(Consultation.question.contains(filters.q.strip(), autoescape=True))

@@ -74,6 +74,9 @@ class TextMatch(ColumnElement):
 
     inherit_cache = False
     type = Boolean()
+    # A bare boolean expression compiles to "(...) = 1" on SQLite, which hides the
+    # id IN (...) from the planner (a full scan instead of rowid lookups).
+    _is_implicitly_boolean = True
 
     def __init__(self, table: str, groups: list[list[str]]):
         self.table, self.groups = table, groups

@@ -162,7 +162,7 @@ def submit(session, report: WeeklyReport, *, recipients: list[dict], actor,
     report.state = WeeklyState.submitted.value
     report.submitted_at, report.submitted_by_id = now or utcnow(), actor.id
     report.recipients = [dict(r) for r in recipients]
-    report.delivery = "email" if any(r.get("email") for r in recipients) else "marked_sent"
+    report.delivery = "marked_sent"  # weekly_delivery.submit_report records "email" when it mails
     _version(session, report, "submitted", actor)
     session.flush()
     return report

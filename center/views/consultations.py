@@ -79,6 +79,8 @@ def _editable(consultation_id) -> Consultation:
 @roles(*STAFF)
 def new():
     form = ConsultationForm()
+    if not form.is_submitted():
+        _prefill_organization(form, request.args.get("organization_id", ""))
     if form.is_submitted():
         consultation = _save(form, lambda data: services.log_consultation(
             db.session, data, actor=current_user, now=now_utc()))
@@ -88,6 +90,13 @@ def new():
             flash(_("咨询已记录。"), "success")
             return redirect(url_for(".detail", consultation_id=consultation.id))
     return _page("consultations/new.html", 422 if form.errors else 200, form=form)
+
+
+def _prefill_organization(form, raw: str) -> None:
+    """From an organization's page: the form opens with that organization picked."""
+    org = db.session.get(Organization, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if org is not None and org.archived_at is None:
+        form.organization_id.data, form.organization_q.data = str(org.id), org.name
 
 
 @bp.route("/consultations/<int:consultation_id>/edit", methods=["GET", "POST"])

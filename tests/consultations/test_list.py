@@ -329,3 +329,18 @@ def test_every_query_plan_finds_the_same_rows_newest_first(session, filters):
     assert [c.id for c in first_page.items] == [c.id for c in everything.items[:2]]
     expected = sorted(everything.items, key=lambda c: c.occurred_at, reverse=True)
     assert everything.items == expected
+
+
+def test_the_organization_page_shows_its_history_and_starts_a_consultation_for_it(
+        client, session, staff):
+    org = make_organization(session, name="北京市慈善协会")
+    make_consultation(session, organization=org, question="换届需要准备哪些材料")
+    session.commit()
+    html = _get(client, f"/organizations/{org.id}")
+    assert "咨询记录" in html and "换届需要准备哪些材料" in html
+    assert f"/consultations/new?organization_id={org.id}" in html
+    assert f"/reviews/intake?credit_code={org.credit_code}" in html
+    entry = _get(client, f"/consultations/new?organization_id={org.id}")
+    assert f'value="{org.id}"' in entry and 'value="北京市慈善协会"' in entry
+    # An id that is not an organization opens an empty form.
+    assert 'value="北京市慈善协会"' not in _get(client, "/consultations/new?organization_id=99x")
