@@ -123,6 +123,7 @@ def _app(env):
 def data_context(env, scale: int) -> dict:
     from sqlalchemy import func, select
 
+    from bench.liaison_data import liaison_context
     from center.extensions import db
     from center.models.directory import Organization, Platform
 
@@ -132,9 +133,10 @@ def data_context(env, scale: int) -> dict:
         platforms = db.session.scalar(select(func.count()).select_from(Platform))
         per_page = app.config["PER_PAGE"]
         venues = venue_context(db.session)
+        liaison = liaison_context(db.session)
         db.engine.dispose()
     return {"scale": scale, "organizations": orgs, "platforms": platforms,
-            "pages": max(1, math.ceil(orgs / per_page)), **venues}
+            "pages": max(1, math.ceil(orgs / per_page)), **venues, **liaison}
 
 
 def venue_context(session) -> dict:

@@ -3,8 +3,9 @@
 A scenario names a URL per request number `i` (so requests rotate through queries or pages),
 the demo user who makes it (None: anonymous), and the status it should answer. Exactly one
 scenario is the baseline: a trivial route whose throughput the others are compared with.
-`ctx` tells a scenario about the data set: {"scale", "organizations", "pages"}, and for the
-venues {"venue_ids", "organization_ids", "weeks", "free_days", "bookings"} (bench/venues_data.py).
+`ctx` tells a scenario about the data set: {"scale", "organizations", "pages"}, for the
+venues {"venue_ids", "organization_ids", "weeks", "free_days", "bookings"} (bench/venues_data.py),
+for the liaison {"need_ids", "district_ids"} (bench/liaison_data.py).
 The consultation scenarios need the data of bench/consultations_data.py to say much.
 An API scenario (`token=True`) sends the user's API token instead of logging in; with `body`
 it POSTs that JSON.
@@ -127,6 +128,45 @@ def _consultation_month(i: int, ctx: dict) -> str:
         "from": first.isoformat(), "to": last.isoformat(), "topic": TOPICS[i % len(TOPICS)]})
 
 
+# Liaison (bench/liaison_data.py): the board with the filters people use, the API list, and the
+# ranked offers of published needs (ctx["need_ids"], a scattered sample; ctx["district_ids"]).
+LIAISON_CATEGORIES = ["trainer", "venue", "visit", "funding", "volunteer", "course", "other"]
+
+
+def _board_filters(i: int, ctx: dict) -> dict:
+    """No filter, a kind, a category, a district, a month's window, and combinations."""
+    params, today = {}, date.today()
+    if i % 2:
+        params["kind"] = ("need", "offer")[i // 2 % 2]
+    if i % 3 == 1:
+        params["category"] = LIAISON_CATEGORIES[i % len(LIAISON_CATEGORIES)]
+    districts = ctx.get("district_ids") or []
+    if i % 4 == 2 and districts:
+        params["district"] = districts[i % len(districts)]
+    if i % 5 == 3:
+        first = today + timedelta(days=30 * (i % 6))
+        params.update(date_from=first.isoformat(),
+                      date_to=(first + timedelta(days=30)).isoformat())
+    return params
+
+
+def _liaison_board(i: int, ctx: dict) -> str:
+    params = _board_filters(i, ctx)
+    return "/liaison/board" + ("?" + urlencode(params) if params else "")
+
+
+def _liaison_api_list(i: int, ctx: dict) -> str:
+    params = {key: value for key, value in _board_filters(i, ctx).items()
+              if key in ("kind", "category")}
+    params.update(status="published", per_page=50, page=i % 5 + 1)
+    return "/api/v1/platform-posts?" + urlencode(params)
+
+
+def _need(i: int, ctx: dict) -> int:
+    needs = ctx["need_ids"]
+    return needs[(i * 7919) % len(needs)]
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("trivial: static css", lambda i, ctx: "/static/css/center.css", user=None,
              baseline=True),
@@ -141,6 +181,13 @@ SCENARIOS: list[Scenario] = [
     Scenario("consult: page, q=", _consultation_page, user="frontdesk"),
     Scenario("consult: API, q=", _consultation_api, user="frontdesk", token=True),
     Scenario("consult: API, month+topic", _consultation_month, user="frontdesk", token=True),
+    Scenario("liaison: board page", _liaison_board, user="platform"),
+    Scenario("liaison: API list", _liaison_api_list, user="platform", token=True),
+    Scenario("liaison: API ranked offers",
+             lambda i, ctx: f"/api/v1/platform-posts/{_need(i, ctx)}/matches",
+             user="platform", token=True),
+    Scenario("liaison: ranked offers page",
+             lambda i, ctx: f"/liaison/posts/{_need(i, ctx)}/matches", user="frontdesk"),
 ]
 
 # The pre-review's scenarios live beside their data set (they import Scenario from here).

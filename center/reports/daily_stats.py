@@ -13,7 +13,9 @@ zeros. What is counted, per line:
 - 场地预约: bookings of active venues starting that day that are approved or checked in (those
   that use the room, as in the venues' utilization), their hours and expected attendees;
 - 年检预审: annual reports received that day (by receipt date, withdrawn ones left out), and
-  the decisions taken that day: passed and returned for correction.
+  the decisions taken that day: passed and returned for correction;
+- 三级平台联动: needs and offers published that day, matches proposed and accepted (still
+  standing) that day, referrals between platforms made that day (center.reports.liaison_stats).
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,7 +27,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from center.models.reviews import ReviewEvent, Submission
 from center.models.venues import Booking, Venue
-from center.reports import consultation_stats
+from center.reports import consultation_stats, liaison_stats
 from center.reports.consultation_stats import local_date
 from center.reports.consultations import local_midnight
 from center.reports.venues import BOOKED_STATES
@@ -82,7 +84,12 @@ LINES = (
         Column("reviews", "received", _l("接收年报"), _l("份")),
         Column("reviews", "passed", _l("预审通过"), _l("份")),
         Column("reviews", "returned", _l("退回修改"), _l("份"))]),
-    Line("liaison", _l("三级平台联动"), absent=True),  # not built yet (as in the weekly report)
+    Line("liaison", _l("三级平台联动"), columns=[
+        Column("liaison", "needs", _l("发布需求"), _l("条")),
+        Column("liaison", "offers", _l("发布资源"), _l("条")),
+        Column("liaison", "matches_proposed", _l("提出对接"), _l("次")),
+        Column("liaison", "matches_accepted", _l("达成对接"), _l("次")),
+        Column("liaison", "referrals", _l("平台间转介"), _l("次"))]),
 )
 
 
@@ -138,6 +145,11 @@ def daily(session, first: date, last: date) -> DailyStats:
     decisions = _decisions(session, first, last)
     for kind in ("passed", "returned"):
         put("reviews", kind, {d: n for (d, k), n in decisions.items() if k == kind})
+    for key, found in liaison_stats.by_day(session, first, last).items():
+        put("liaison", key, found)
+    # A line marked absent (a module switched off) shows no values, never zeros.
+    present = {line.key for line in LINES if not line.absent}
+    stats.values = {k: v for k, v in stats.values.items() if k[0] in present}
     return stats
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, insert, select
 from center.models.accounts import User
 from center.models.base import utcnow
 from center.models.directory import Organization, OrganizationType, Platform, Region, RegionTier
-from center.services import accounts, demo_consultations, demo_reviews, demo_venues, directory
+from center.services import (accounts, demo_consultations, demo_liaison, demo_reviews,
+                             demo_venues, directory)
 from center.services.textsearch import index_text
 
 ORGS_PER_SCALE = 300
@@ -103,6 +104,7 @@ def build(session, *, scale=1) -> list[tuple[str, str, str]]:
     demo_venues.add_venues(session, actor=front_desk)
     demo_consultations.add_consultation_data(session, scale=scale)
     demo_reviews.add_reviews(session)
+    demo_liaison.add_liaison(session)
     return logins
 
 

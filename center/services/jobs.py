@@ -74,10 +74,13 @@ def follow_up_reminders(session, config, now) -> str:
 
 
 def liaison_expiry(session, config, now) -> str:
-    """Posts past their expiry day leave the board."""
-    from center.services import liaison
+    """Posts past their expiry day leave the board; referrals not accepted by their deadline
+    expire."""
+    from center.services import liaison, liaison_referrals
 
-    return f"posts expired {liaison.expire_posts(session, now=now)}"
+    posts = liaison.expire_posts(session, now=now)
+    referrals = liaison_referrals.expire_referrals(session, now=now)
+    return f"posts expired {posts}, referrals expired {referrals}"
 
 
 def prune(session, config, now) -> str:

@@ -91,12 +91,38 @@ def review_figures(session, first: date, last: date) -> dict:
     return {"figures": figures, "tables": [table]}
 
 
+def liaison_figures(session, first: date, last: date) -> dict:
+    from center.models.liaison import CATEGORY_LABELS
+    from center.reports import liaison_stats
+
+    data = liaison_stats.summary(session, first, last)
+    matches, referrals, decisions = data["matches"], data["referrals"], data["decisions"]
+    figures = [
+        _figure("needs", _l("发布需求"), data["needs"], _l("条")),
+        _figure("offers", _l("发布资源"), data["offers"], _l("条")),
+        _figure("matches_proposed", _l("提出对接"), matches["proposed"], _l("次")),
+        _figure("matches_accepted", _l("达成对接"), matches["accepted"], _l("次")),
+        _figure("matches_completed", _l("完成对接"), matches["completed"], _l("次")),
+        _figure("referrals_made", _l("平台间转介"), referrals["made"], _l("次")),
+        _figure("referrals_accepted", _l("转介已接收"), referrals["accepted"], _l("次")),
+        _figure("meetings", _l("召开联席会议"), data["meetings"], _l("次")),
+        _figure("decisions_open", _l("联席会议决定未完成"), decisions["open"], _l("项")),
+        _figure("decisions_overdue", _l("决定事项逾期"), decisions["overdue"], _l("项")),
+    ]
+    table = {"title": str(_l("按类别")),
+             "columns": [str(_l("类别")), str(_l("发布需求")), str(_l("发布资源")),
+                         str(_l("达成对接"))],
+             "rows": [[str(CATEGORY_LABELS[r["code"]]), r["needs"], r["offers"], r["accepted"]]
+                      for r in data["by_category"]]}
+    return {"figures": figures, "tables": [table]}
+
+
 # Service lines in report order: (key, label, provider or None when the module is not built).
 MODULES = (
     ("consultations", _l("咨询辅导"), consultation_figures),
     ("venues", _l("场地预约"), venue_figures),
     ("reviews", _l("年检预审"), review_figures),
-    ("liaison", _l("三级平台联动"), None),  # not built yet: shown as absent
+    ("liaison", _l("三级平台联动"), liaison_figures),
 )
 
 
@@ -128,14 +154,38 @@ def _day(value: date) -> str:
     return f"{value.month}月{value.day}日（{WEEKDAY_NAMES[value.weekday()]}）"
 
 
+def _joint_meetings(session, monday: date, sunday: date) -> list[str]:
+    from center.reports.liaison_meetings import meetings_between
+
+    return [f"  {_day(m.held_on)}" + _("%(year)d 年第 %(q)d 季度联席会议", year=m.year, q=m.quarter)
+            + (f"（{m.location}）" if m.location else "")
+            + (_("，轮值主席：%(name)s", name=m.chair.name) if m.chair else "")
+            for m in meetings_between(session, monday, sunday)]
+
+
+def _decisions_due(session, monday: date, sunday: date) -> str:
+    from center.models.liaison import MeetingDecision
+
+    def count(*where):
+        return session.scalar(select(func.count()).select_from(MeetingDecision)
+                              .where(MeetingDecision.done_at.is_(None), *where))
+
+    return _("四、平台联动：联席会议决定事项下周到期 %(due)d 项，已逾期未完成 %(late)d 项。",
+             due=count(MeetingDecision.due_on.between(monday, sunday)),
+             late=count(MeetingDecision.due_on < monday))
+
+
 def plan_for_next_week(session, monday: date) -> str:
-    """Next week's known facts as plan lines: standing meetings, venue events, review deadlines.
+    """Next week's known facts as plan lines: standing meetings (the Tuesday-morning liaison
+    coordination meeting) and joint meetings, venue events, review deadlines, joint-meeting
+    decisions falling due.
     Written in Chinese (the report's language) whatever the user's language."""
     sunday = monday + timedelta(days=6)
     with force_locale("zh"):
         lines = [_("一、例行会议")]
         lines += [f"  {_day(monday + timedelta(days=weekday))}{_(str(text))}"
                   for weekday, text in STANDING_ITEMS]
+        lines += _joint_meetings(session, monday, sunday)
         bookings = session.scalars(
             select(Booking).where(Booking.starts_at >= local_midnight(monday),
                                   Booking.starts_at < local_midnight(sunday + timedelta(days=1)),
@@ -152,5 +202,6 @@ def plan_for_next_week(session, monday: date) -> str:
             Submission.state.in_(("received", "resubmitted", "in_review")),
             Submission.due_on.between(monday, sunday)))
         lines.append(_("三、年检预审：下周到期待审 %(n)d 份。", n=due))
-        lines.append(_("四、其他工作："))
+        lines.append(_decisions_due(session, monday, sunday))
+        lines.append(_("五、其他工作："))
     return "\n".join(lines)

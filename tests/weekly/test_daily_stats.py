@@ -55,11 +55,23 @@ def test_counts_per_day_and_service_line_come_from_the_records(session, records)
     assert not (session.new or session.dirty or session.deleted)  # a report only reads
 
 
-def test_a_module_not_built_yet_is_absent_not_zero(session):
+def test_a_module_not_built_yet_is_absent_not_zero(session, monkeypatch):
+    # Every module is built by now: mark one as not built, as a new line would start.
+    monkeypatch.setattr(daily_stats, "LINES", tuple(
+        daily_stats.Line(line.key, line.label, absent=True) if line.key == "liaison" else line
+        for line in daily_stats.LINES))
     stats = daily_stats.daily(session, MONDAY, SUNDAY)
     liaison = next(line for line in stats.lines if line.key == "liaison")
     assert liaison.absent and liaison.columns == []
     assert all(line != "liaison" for line, _key in stats.values)
+    assert all(len(values) == len(stats.columns) for _day, values in stats.rows())
+
+
+def test_the_liaison_line_is_counted(session):
+    """Its counts are tested in tests/liaison/test_stats.py; here: present, with zeros."""
+    stats = daily_stats.daily(session, MONDAY, SUNDAY)
+    liaison = next(line for line in stats.lines if line.key == "liaison")
+    assert not liaison.absent and stats.values[("liaison", "needs")] == [0] * 7
 
 
 def test_days_without_records_are_zeros(session):
@@ -95,7 +107,7 @@ def test_the_page_shows_the_table_and_the_chart(auth, records):
     tuesday = re.findall(r"<td[^>]*>([^<]*)</td>", rows[0][1])
     assert rows[0][0] == "2026-11-17" and tuesday[:8] == ["2", "35", "1", "2.5", "12", "1", "0",
                                                            "0"]
-    assert "尚未上线" in html
+    assert "三级平台联动" in html and "尚未上线" not in html  # every line is built by now
     assert "<script>" not in html.split("</head>")[1]  # no inline script (CSP)
 
 
