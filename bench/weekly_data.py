@@ -1,7 +1,7 @@
 """The weekly report's data set: five years of every service line the report reads.
 
     .venv/bin/python bench/weekly_data.py --database-url URL \\
-        [--organizations 50100] [--consultations 1000000] [--bookings 5000000] \\
+        [--organizations 50100] [--consultations 1000000] [--bookings 5000000] [--venues 50] \\
         [--reviews-per-year 50000] [--years 5]
 
 The defaults are ten times the design volume of DESIGN.md §4 (20,000 consultations, 100,000
@@ -11,7 +11,8 @@ many organizations as reports a year), then adds, each only up to its count (a s
 nothing):
 - consultations over --years of working days up to yesterday (bench/consultations_data.py:
   the demo's texts, topics and search tokens, core INSERTs);
-- bookings at 10 benchmark venues over --years up to 60 days ahead (bench/venues_data.py);
+- bookings at --venues (50) benchmark venues over --years up to 60 days ahead
+  (bench/venues_data.py);
 - annual-report pre-reviews: one cycle per report year for the last --years years, each with
   --reviews-per-year reports received on the working days of its window (January–May), each
   with its timeline (received, claimed, passed or returned and resubmitted, forwarded) by 8
@@ -148,6 +149,9 @@ def parse_args(argv=None):
     parser.add_argument("--organizations", type=int, default=50_100)
     parser.add_argument("--consultations", type=int, default=1_000_000)
     parser.add_argument("--bookings", type=int, default=5_000_000)
+    parser.add_argument("--venues", type=int, default=50,
+                        help="benchmark venues the bookings are spread over (5,000,000 over "
+                             "five years fill 10 venues beyond a day's hours)")
     parser.add_argument("--reviews-per-year", type=int, default=50_000)
     parser.add_argument("--years", type=int, default=5)
     return parser.parse_args(argv)
@@ -173,7 +177,7 @@ def main(argv=None) -> int:
             ("consultations", lambda: load_consultation_data(
                 session, consultations=args.consultations, years=args.years)),
             ("bookings", lambda: load_venue_data(session, bookings=args.bookings,
-                                                 years=args.years)),
+                                                 venues=args.venues, years=args.years)),
             ("pre-reviews", lambda: load_review_history(session, per_year=args.reviews_per_year,
                                                         years=args.years)),
         ]
