@@ -11,7 +11,6 @@ from datetime import date
 
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from center.api import api
 from center.api.common import (BadRequest, iso, json_object, page_args, query_choice,
@@ -20,7 +19,8 @@ from center.api.venues import local_iso, parse_instant, query_id
 from center.auth import roles
 from center.extensions import db
 from center.models.consultations import CHANNEL_LABELS, STATE_LABELS, Consultation
-from center.reports.consultations import ConsultationFilter, consultation_query
+from center.reports.consultations import (ConsultationFilter, consultation_query, count_matches,
+                                          members_checked_for)
 from center.services import consultations
 from center.services.consultations import CHANNELS, STATES, TOPICS
 from center.services.errors import NotFoundError, ValidationError
@@ -73,15 +73,16 @@ def list_consultations():
         state=query_choice("state", STATES) or "",
         organization_id=query_id("organization_id"), staff_id=query_id("staff_id"),
         q=query_text("q", max_length=MAX_QUERY) or "")
-    return jsonify(capped_page(db.session, consultation_query(filters)))
+    return jsonify(capped_page(db.session, filters))
 
 
-def capped_page(session, stmt) -> dict:
+def capped_page(session, filters: ConsultationFilter) -> dict:
     """One page and a count of at most COUNT_CAP matches (`total_capped` when there are more):
     two index-driven queries (and the related rows), whatever the table size."""
     page, per_page = page_args()
-    ids = stmt.with_only_columns(Consultation.id).order_by(None).limit(COUNT_CAP + 1)
-    total = session.scalar(select(func.count()).select_from(ids.subquery()))
+    total = count_matches(session, filters, cap=COUNT_CAP)
+    stmt = consultation_query(
+        filters, members_checked=members_checked_for(session, filters, capped=total > COUNT_CAP))
     rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": [consultation_item(c) for c in rows], "total": min(total, COUNT_CAP),
             "total_capped": total > COUNT_CAP, "page": page, "per_page": per_page}

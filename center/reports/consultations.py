@@ -47,8 +47,9 @@ def consultation_conditions(filters: ConsultationFilter, *, members_checked: boo
     The text search uses the token index (center.services.textsearch), so it finds substrings of
     Chinese words without scanning the text. `members_checked` (SQLite only, see list_page)
     hides the topic and text conditions' id IN (...) from SQLite's planner (coalesce() is
-    opaque to it, unlike likely()): it then walks a date, staff or organization index and
-    checks each row's membership, instead of fetching every topic or text match first."""
+    opaque to it, unlike likely()) and checks topics with a correlated EXISTS: it then walks
+    a date, staff or organization index and checks each row, instead of fetching every topic
+    or text match first (a month of one topic: 4 ms instead of 60 at 200,000 rows)."""
     conditions, members = [], []
     if not filters.include_archived:
         conditions.append(Consultation.archived_at.is_(None))
@@ -57,7 +58,11 @@ def consultation_conditions(filters: ConsultationFilter, *, members_checked: boo
     if filters.last:
         conditions.append(Consultation.occurred_at
                           < local_midnight(filters.last + timedelta(days=1)))
-    if filters.topics:
+    if filters.topics and members_checked:  # a probe of (consultation_id, topic) per row
+        conditions.append(select(ConsultationTopic.id).where(
+            ConsultationTopic.consultation_id == Consultation.id,
+            ConsultationTopic.topic.in_(filters.topics)).exists())
+    elif filters.topics:
         members.append(Consultation.id.in_(
             select(ConsultationTopic.consultation_id)
             .where(ConsultationTopic.topic.in_(filters.topics))))
@@ -92,7 +97,7 @@ def count_matches(session, filters: ConsultationFilter, *, cap: int | None = Non
     """How many consultations match, counting at most cap + 1 (so `> cap` means "more");
     cap defaults to COUNT_CAP."""
     cap = cap or COUNT_CAP
-    checked = _on_sqlite(session) and _has_index_range(filters)
+    checked = members_checked_for(session, filters)
     ids = (select(Consultation.id)
            .where(*consultation_conditions(filters, members_checked=checked)).limit(cap + 1))
     return session.scalar(select(func.count()).select_from(ids.subquery()))
@@ -110,6 +115,14 @@ def staff_members(session, *, also=None) -> list[User]:
 
 def _on_sqlite(session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
+
+
+def members_checked_for(session, filters: ConsultationFilter, *, capped: bool = False) -> bool:
+    """Whether SQLite should check topic and text membership row by row (see
+    consultation_conditions): when an index bounds the rows, or matches are so common (past
+    the cap) that the newest page is a short walk down the date index. PostgreSQL's planner
+    sees that from its statistics; SQLite's needs to be told."""
+    return _on_sqlite(session) and (capped or _has_index_range(filters))
 
 
 def _has_index_range(filters: ConsultationFilter) -> bool:
@@ -144,9 +157,7 @@ def list_page(session, filters: ConsultationFilter, *, page: int, per_page: int,
     total = count_matches(session, filters, cap=cap)
     result = ListPage([], total, 1, per_page, cap)
     result.page = min(max(1, page), result.pages)
-    # Past the cap, matches are common: the newest page is a short walk down the date index.
-    # PostgreSQL's planner sees that from its statistics; SQLite's needs to be told.
-    checked = _on_sqlite(session) and (result.capped or _has_index_range(filters))
+    checked = members_checked_for(session, filters, capped=result.capped)
     stmt = (consultation_query(filters, members_checked=checked)
             .limit(per_page).offset((result.page - 1) * per_page))
     result.items = list(session.scalars(stmt).unique())
