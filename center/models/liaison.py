@@ -94,6 +94,11 @@ class Post(Base):
                         name="published_has_time"),
         # The board: published posts by kind and category, newest first.
         Index("ix_liaison_posts_board", "state", "kind", "category", "published_at"),
+        # The whole board newest first, a page at a time without sorting every post.
+        Index("ix_liaison_posts_published", "state", "published_at", "id"),
+        # The board's count and its picture read only these columns (a covering index).
+        Index("ix_liaison_posts_board_counts", "state", "expires_on", "region_id", "kind",
+              "category"),
         Index("ix_liaison_posts_platform_state", "platform_id", "state"),
     )
 
