@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from center.models.venues import Booking, BookingState, Venue
 from center.reports.venues import (BOOKED_STATES, CENTER_TZ, active_venues, blackouts_between,
-                                   bookings_between, day_start, local_at)
+                                   bookings_between_query, day_start, local_at)
 from center.reports.xlsx import Sheet, workbook_bytes
 from center.services.calendar import days_between
 from center.services.venues import opening_hours
@@ -58,26 +58,44 @@ def month_range(month: str | None, *, today: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-def utilization(session, first: date, last: date) -> UsageReport:
+def utilization(session, first: date, last: date, *, summary_only: bool = False) -> UsageReport:
     """Open vs booked hours, bookings, attendees and no-shows per venue for the days
-    first..last, and per ISO week touching them: five queries whatever the bookings."""
+    first..last, and per ISO week touching them: five queries whatever the bookings.
+    `summary_only` (the weekly report's figures) leaves out the weeks and the booking list."""
     monday = first - timedelta(days=first.weekday())
     sunday = last + timedelta(days=6 - last.weekday())
+    if summary_only:
+        monday, sunday = first, last
     days = days_between(session, monday, sunday)
     venues = active_venues(session)
     ids = [v.id for v in venues]
     start, end = day_start(monday), day_start(sunday + timedelta(days=1))
     states = (*BOOKED_STATES, BookingState.no_show.value)
-    bookings = bookings_between(session, ids, start, end, states) if ids else []
+    by_venue: dict[int, list] = {venue_id: [] for venue_id in ids}
+    for booking in (_booking_facts(session, ids, start, end, states) if ids else ()):
+        by_venue[booking.venue_id].append(booking)
     blackouts = blackouts_between(session, ids, start, end) if ids else []
     report = UsageReport(first, last, [], [], [])
     for venue in venues:
+        bookings = by_venue[venue.id]
         report.months.append(_usage(venue, first, last, days, bookings, blackouts))
+        if summary_only:
+            continue
         for week_start in range(0, len(days), 7):
             week = days[week_start:week_start + 7]
             report.weeks.append(_usage(venue, week[0].day, week[-1].day, days, bookings, blackouts))
-    report.details = _details(session, ids, first, last)
+    if not summary_only:
+        report.details = _details(session, ids, first, last)
     return report
+
+
+def _booking_facts(session, venue_ids, first, end, states):
+    """What the figures need of each booking overlapping [first, end), as plain rows: at ten
+    times the design volume a week holds 20,000 bookings, too many to load as objects."""
+    overlapping = bookings_between_query(venue_ids, first, end, states)
+    return session.execute(overlapping.with_only_columns(
+        Booking.venue_id, Booking.status, Booking.attendees, Booking.starts_at,
+        Booking.ends_at)).all()
 
 
 def _hours(delta: timedelta) -> float:

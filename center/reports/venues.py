@@ -65,13 +65,17 @@ def active_venues(session, venue_ids=None) -> list[Venue]:
     return list(session.scalars(stmt))
 
 
+def bookings_between_query(venue_ids, first: datetime, end: datetime, states=LIVE_STATES):
+    """A select of the bookings of the venues in `states` overlapping [first, end), by start."""
+    return (select(Booking).where(Booking.venue_id.in_(venue_ids), Booking.status.in_(states),
+                                  Booking.starts_at >= first - MAX_SPAN, Booking.starts_at < end,
+                                  Booking.ends_at > first)
+            .order_by(Booking.starts_at, Booking.id))
+
+
 def bookings_between(session, venue_ids, first: datetime, end: datetime, states=LIVE_STATES):
     """Bookings of the venues in `states` overlapping [first, end), by start time."""
-    return list(session.scalars(
-        select(Booking).where(Booking.venue_id.in_(venue_ids), Booking.status.in_(states),
-                              Booking.starts_at >= first - MAX_SPAN, Booking.starts_at < end,
-                              Booking.ends_at > first)
-        .order_by(Booking.starts_at, Booking.id)))
+    return list(session.scalars(bookings_between_query(venue_ids, first, end, states)))
 
 
 def blackouts_between(session, venue_ids, first: datetime, end: datetime) -> list[VenueBlackout]:

@@ -52,7 +52,7 @@ def consultation_figures(session, first: date, last: date) -> dict:
 def venue_figures(session, first: date, last: date) -> dict:
     from center.reports.venue_usage import utilization
 
-    usage = utilization(session, first, last).months
+    usage = utilization(session, first, last, summary_only=True).months
     booked = sum(u.booked_hours for u in usage)
     opened = sum(u.open_hours for u in usage)
     figures = [
