@@ -133,7 +133,7 @@ def post_row(rng, owner, today, now) -> dict:
     starts = today + timedelta(days=rng.randrange(-60, 180))
     ends = starts + timedelta(days=rng.choice((7, 14, 30, 60, 90)))
     created = now - timedelta(days=rng.randrange(1, 365), minutes=rng.randrange(1440))
-    expires = ends + timedelta(days=30)
+    expires = max(ends, today) + timedelta(days=30)  # never already past: drafts stay valid
     if state == "expired":
         expires = today - timedelta(days=rng.randrange(1, 60))
     return {"platform_id": owner.id, "kind": kind, "category": category, "title": title,

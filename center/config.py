@@ -74,6 +74,11 @@ class Config:
     ]
 
 
+def _ascii_digits(value: str) -> bool:
+    """Digits int() reads ("²".isdigit() is True too; field_checks.ascii_int is the app's)."""
+    return value.isascii() and value.isdigit()
+
+
 def from_environment() -> dict:
     """Settings the environment may override (12-factor style)."""
     env = {}
@@ -81,7 +86,7 @@ def from_environment() -> dict:
         env["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(os.environ["DATABASE_URL"])
     if os.environ.get("SECRET_KEY"):
         env["SECRET_KEY"] = os.environ["SECRET_KEY"]
-    if os.environ.get("PROXY_COUNT", "").isdigit():
+    if _ascii_digits(os.environ.get("PROXY_COUNT", "")):
         env["PROXY_COUNT"] = int(os.environ["PROXY_COUNT"])
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
         env["SESSION_COOKIE_SECURE"] = True
@@ -89,7 +94,7 @@ def from_environment() -> dict:
     for name in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM"):
         if os.environ.get(name):
             env[name] = os.environ[name]
-    if os.environ.get("MAIL_PORT", "").isdigit():
+    if _ascii_digits(os.environ.get("MAIL_PORT", "")):
         env["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
     if os.environ.get("MAIL_USE_TLS"):
         env["MAIL_USE_TLS"] = os.environ["MAIL_USE_TLS"].lower() in ("1", "true", "yes")

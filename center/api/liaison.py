@@ -25,6 +25,7 @@ from center.models.liaison import (CATEGORY_LABELS, KIND_LABELS, MATCH_STATE_LAB
                                    POST_STATE_LABELS, Match, Post, PostState)
 from center.services import liaison, liaison_matches
 from center.services.errors import PermissionDenied, ValidationError
+from center.services.field_checks import CONTROL, ascii_int
 from center.services.liaison import CATEGORIES, CENTER_STAFF, KINDS
 
 POST_WRITERS = (*CENTER_STAFF, "platform")
@@ -137,7 +138,8 @@ def create_platform_post():
     platform_id = _platform_id(body, problems)
     if problems:
         try:
-            liaison.validated(db.session, data, platform=_posting_platform(platform_id))
+            liaison.validated(db.session, data, platform=_posting_platform(platform_id),
+                              today=liaison.today_in_center())
         except ValidationError as error:
             problems = {**error.fields, **problems}
         raise ValidationError(_("请更正标出的内容。"), problems)
@@ -236,10 +238,11 @@ def _limit() -> int:
     raw = (request.args.get("limit") or "").strip()
     if not raw:
         return DEFAULT_RANKED
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RANKED:
+    limit = ascii_int(raw)
+    if limit is None or not 1 <= limit <= MAX_RANKED:
         raise BadRequest(_("参数 limit 应为 1 到 %(max)d 之间的整数。", max=MAX_RANKED),
                          {"limit": _("应为 1 到 %(max)d 之间的整数。", max=MAX_RANKED)})
-    return int(raw)
+    return limit
 
 
 # --- matches ---------------------------------------------------------------------------------
@@ -260,6 +263,8 @@ def create_match():
     note = body.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
         problems["note"] = _("应为字符串，最多 %(n)d 个字。", n=MAX_NOTE)
+    elif note is not None and CONTROL.search(note):
+        problems["note"] = _("含有不可见的控制字符，请删除后再提交。")
     if problems:
         raise ValidationError(_("请更正标出的内容。"), problems)
     need = liaison.visible_post(db.session, body["need_id"], g.user)
@@ -313,6 +318,9 @@ def _outcome() -> str | None:
     if outcome is not None and (not isinstance(outcome, str) or len(outcome) > MAX_NOTE):
         raise ValidationError(_("请更正标出的内容。"),
                               {"outcome": _("应为字符串，最多 %(n)d 个字。", n=MAX_NOTE)})
+    if outcome is not None and CONTROL.search(outcome):
+        raise ValidationError(_("请更正标出的内容。"),
+                              {"outcome": _("含有不可见的控制字符，请删除后再提交。")})
     return (outcome or "").strip() or None
 
 

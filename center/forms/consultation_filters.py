@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from center.forms.calendar import DayField
 from center.forms.directory import options
+from center.services.field_checks import ascii_int
 from center.models.consultations import CHANNEL_LABELS, STATE_LABELS, TOPIC_LABELS
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # dates outside are typing mistakes (and overflow a day + 1)
@@ -85,7 +86,8 @@ class ConsultationFilterForm(PeriodMixin, FlaskForm):
                                      blank=_l("全部人员"))
 
     def validate_organization(self, field):
-        if field.data and not (field.data.isdigit() and 0 < int(field.data) < 2**31):
+        number = ascii_int(field.data or "")
+        if field.data and not (number is not None and 0 < number < 2**31):
             raise ValidationError(_l("组织编号应为数字。"))
 
 

@@ -12,6 +12,7 @@ from wtforms.validators import (AnyOf, InputRequired, Length, NumberRange, Optio
 from center import MAX_ID
 from center.forms.calendar import DayField, YearField
 from center.forms.directory import options, printable
+from center.services.field_checks import ascii_int
 
 ALL = "all"
 
@@ -74,9 +75,10 @@ class IdsField(Field):
     def process_formdata(self, valuelist):
         ids = []
         for value in (v for v in valuelist if v != ""):
-            if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+            number = ascii_int(value)
+            if number is None or not 0 < number <= MAX_ID:
                 raise ValueError(_l("勾选的年报编号无效。"))
-            ids.append(int(value))
+            ids.append(number)
         self.data = ids
 
 
@@ -91,7 +93,8 @@ class BulkForm(FlaskForm):
 
     def reviewer_id(self) -> int | None:
         value = self.reviewer.data or ""
-        return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+        number = ascii_int(value)
+        return number if number is not None and 0 < number <= MAX_ID else None
 
 
 class DutyForm(FlaskForm):

@@ -10,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from center.forms.calendar import DayField
 from center.forms.directory import options
+from center.services.field_checks import ascii_int
 
 
 def _strip(value):
@@ -19,7 +20,8 @@ def _strip(value):
 def _year(value):
     """A four-digit year as an int; anything else as typed, for the service to explain."""
     raw = str(value).strip() if value is not None else ""
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else raw or None
+    year = ascii_int(raw, max_digits=4)
+    return year if year is not None else raw or None
 
 
 class YearField(SelectField):

@@ -17,6 +17,7 @@ from center.models.accounts import User
 from center.models.consultations import Consultation, ConsultationTopic
 from center.reports.xlsx import Sheet, workbook_bytes
 from center.services import textsearch
+from center.services.field_checks import ascii_int
 from center.services.venue_rules import CENTER_TZ
 
 COUNT_CAP = 2_000  # a page counts at most this many matches ("2,000+"): 40 pages of 50
@@ -107,8 +108,9 @@ def staff_members(session, *, also=None) -> list[User]:
     """Who can have logged consultations (the list's staff filter), by name; `also` (an id, as
     typed in a URL) adds that user when they hold another role now."""
     condition = User.role.in_(STAFF_ROLES)
-    if isinstance(also, str) and also.isdigit() and int(also) < 2**31:
-        condition = or_(condition, User.id == int(also))
+    also = ascii_int(also)
+    if also is not None and also < 2**31:
+        condition = or_(condition, User.id == also)
     return list(session.scalars(select(User).where(condition)
                                 .order_by(User.display_name, User.id)))
 

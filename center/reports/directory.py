@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from center.models.directory import Organization, Platform, Region, RegionTier
 from center.services import directory
+from center.services.field_checks import ascii_int
 
 
 @dataclass
@@ -115,7 +116,8 @@ def _sum_totals(node: RegionNode) -> int:
 
 def region_names(session, ids) -> dict[int, str]:
     """Names of the regions mentioned in a history (district_id, region_id), in one query."""
-    ids = {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
+    ids = {i if isinstance(i, int) else ascii_int(i) for i in ids}
+    ids.discard(None)
     if not ids:
         return {}
     return dict(session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all())

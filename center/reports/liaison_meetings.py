@@ -9,7 +9,7 @@ directory left an order blank.
 """
 from datetime import date
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from center.models.directory import Platform
@@ -53,14 +53,21 @@ def proposed_chair(session, year: int, quarter: int) -> Platform | None:
     return (after or ordered)[0]
 
 
+def _unmatched(today: date) -> tuple:
+    counted = exists().where(Match.need_id == Post.id, Match.state.in_(COUNTED_MATCHES))
+    return (Post.kind == "need", Post.state == PostState.published.value, ~counted,
+            or_(Post.expires_on.is_(None), Post.expires_on >= today))
+
+
 def unmatched_needs(session, today: date, *, limit: int = 200) -> list[Post]:
     """Published needs, not expired, without an accepted or completed match; oldest first."""
-    counted = exists().where(Match.need_id == Post.id, Match.state.in_(COUNTED_MATCHES))
     return list(session.scalars(
-        select(Post).options(selectinload(Post.platform))
-        .where(Post.kind == "need", Post.state == PostState.published.value, ~counted,
-               or_(Post.expires_on.is_(None), Post.expires_on >= today))
+        select(Post).options(selectinload(Post.platform)).where(*_unmatched(today))
         .order_by(Post.published_at, Post.id).limit(limit)))
+
+
+def count_unmatched_needs(session, today: date) -> int:
+    return session.scalar(select(func.count()).select_from(Post).where(*_unmatched(today)))
 
 
 def open_decisions(session, *, owner_platform_id: int | None = None) -> list[MeetingDecision]:

@@ -19,6 +19,7 @@ from center.models.directory import Organization
 from center.models.reviews import (DONE_STATES, OPEN_STATES, WAITING_STATES, ReviewCycle,
                                    ReviewDuty, ReviewState, Submission)
 from center.services import calendar
+from center.services.field_checks import ascii_int
 
 REVIEWER_ROLES = ("admin", "manager", "reviewer")  # may hold items in the queue
 # The state filter: groups first, then each state. "open" is the queue's default.
@@ -79,8 +80,8 @@ def _state_condition(state: str):
 def _reviewer_condition(value: str):
     if value == UNASSIGNED:
         return and_(Submission.assigned_to_id.is_(None), Submission.claimed_by_id.is_(None))
-    if value.isdigit():
-        user_id = int(value)
+    user_id = ascii_int(value)
+    if user_id is not None:
         return or_(Submission.assigned_to_id == user_id, Submission.claimed_by_id == user_id)
     return None
 

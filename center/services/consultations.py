@@ -17,6 +17,7 @@ from center.models.directory import Organization
 from center.models.notifications import Notification
 from center.services import audit, notifications
 from center.services.errors import PermissionDenied, ValidationError
+from center.services.field_checks import ascii_int
 from center.services.venue_rules import CENTER_TZ, write_lock
 
 CHANNELS = tuple(c.value for c in Channel)
@@ -112,8 +113,8 @@ def _requester(session, data, errors) -> tuple[Organization | None, str | None, 
         errors["requester_phone"] = _l("电话只能包含数字、空格和 + - ( )。")
     org = None
     if org_id not in (None, ""):
-        if isinstance(org_id, str) and org_id.isdigit():
-            org_id = int(org_id)
+        if isinstance(org_id, str):
+            org_id = ascii_int(org_id)
         org = session.get(Organization, org_id) if isinstance(org_id, int) and \
             not isinstance(org_id, bool) and 0 < org_id < 2**31 else None
         if org is None or org.archived_at is not None:
@@ -228,8 +229,8 @@ def evaluate(session, consultation: Consultation, *, satisfaction, outcome: str 
     """Outcome evaluation (成效评估): satisfaction 1–5 and the outcome, once resolved; by whoever
     may edit the consultation. Recording it again corrects it."""
     errors: dict = {}
-    if isinstance(satisfaction, str) and satisfaction.strip().isdigit():
-        satisfaction = int(satisfaction.strip())
+    if isinstance(satisfaction, str):
+        satisfaction = ascii_int(satisfaction.strip())
     if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) \
             or not 1 <= satisfaction <= 5:
         errors["satisfaction"] = _l("满意度请选择 1 到 5。")

@@ -23,6 +23,7 @@ from center.services import audit
 from center.services.directory import (TYPE_BY_CODE_CATEGORY, credit_code_problem, name_initials,
                                        normalize_credit_code)
 from center.services.errors import ConflictError
+from center.services.field_checks import ascii_int
 from center.services.spreadsheets import Column, RowErrors, RowProblem, WorkbookError, read_table
 
 ORGANIZATION_COLUMNS = [
@@ -309,9 +310,9 @@ def _order(check: _Rows, value) -> int | None:
         return None
     if isinstance(value, int) and 1 <= value <= 999:
         return value
-    text = _text(value) or ""
-    if text.isdigit() and 1 <= int(text) <= 999:
-        return int(text)
+    number = ascii_int(_text(value) or "")
+    if number is not None and 1 <= number <= 999:
+        return number
     check.report("rotation_order", _l("请填写 1 到 999 之间的整数。"))
     return None
 

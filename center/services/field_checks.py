@@ -15,6 +15,15 @@ PHONE = re.compile(r"[0-9+\-() ]{3,30}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+def ascii_int(value, max_digits: int = 10) -> int | None:
+    """`value` as an int when it is a string of 1 to `max_digits` ASCII digits; None otherwise.
+
+    Not str.isdigit(): "²" and "١" are digits to it, but int() refuses the first (a 500)."""
+    if isinstance(value, str) and re.fullmatch(rf"[0-9]{{1,{max_digits}}}", value):
+        return int(value)
+    return None
+
+
 def text(data: dict, key: str, errors: dict, *, required=False, limit=MAX_TEXT,
          missing=None) -> str | None:
     """Stripped text of at most `limit` characters without control characters."""

@@ -10,15 +10,16 @@ but not change answers 403 (PermissionDenied).
 import re
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from sqlalchemy import or_, select
 
 from center.models.base import utcnow
 from center.models.directory import Platform, Region
-from center.models.liaison import PostCategory, PostKind, Post, PostState
+from center.models.liaison import Match, MatchState, PostCategory, PostKind, Post, PostState
 from center.services import audit
 from center.services.errors import (ConflictError, NotFoundError, PermissionDenied,
                                     ValidationError)
+from center.services.field_checks import ascii_int
 from center.services.venue_rules import CENTER_TZ
 
 CENTER_STAFF = ("admin", "manager", "frontdesk")
@@ -115,8 +116,8 @@ def _quantity(data, errors) -> int | None:
     raw = data.get("quantity")
     if raw in (None, ""):
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        raw = ascii_int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_QUANTITY:
         errors["quantity"] = _l("数量应为 1 到 %(max)d 之间的整数。", max=MAX_QUANTITY)
         return None
@@ -127,8 +128,8 @@ def _region(session, data, platform: Platform, errors) -> int:
     raw = data.get("region_id")
     if raw in (None, ""):
         return platform.region_id
-    if isinstance(raw, str) and raw.isdigit():
-        raw = int(raw)
+    if isinstance(raw, str):
+        raw = ascii_int(raw)
     region = session.get(Region, raw) if isinstance(raw, int) and 0 < raw < 2**31 else None
     if region is None:
         errors["region_id"] = _l("请选择一个区域。")
@@ -136,8 +137,9 @@ def _region(session, data, platform: Platform, errors) -> int:
     return region.id
 
 
-def validated(session, data: dict, *, platform: Platform) -> dict:
-    """A post's fields, cleaned; ValidationError listing every problem by field."""
+def validated(session, data: dict, *, platform: Platform, today: date | None = None) -> dict:
+    """A post's fields, cleaned; ValidationError listing every problem by field. Given `today`,
+    an expiry day before it is one (a post would be born expired)."""
     errors: dict = {}
     cleaned = {
         "kind": data.get("kind") if data.get("kind") in KINDS else None,
@@ -160,6 +162,8 @@ def validated(session, data: dict, *, platform: Platform) -> dict:
     starts, ends = cleaned["starts_on"], cleaned["ends_on"]
     if starts and ends and ends < starts:
         errors["ends_on"] = _l("结束日期不能早于开始日期。")
+    if today and cleaned["expires_on"] and cleaned["expires_on"] < today:
+        errors["expires_on"] = _l("有效期不能早于今天。")
     if errors:
         raise ValidationError(_l("请更正标出的内容。"), errors)
     return cleaned
@@ -167,10 +171,17 @@ def validated(session, data: dict, *, platform: Platform) -> dict:
 
 # --- writing -------------------------------------------------------------------------------
 
+def _own_platform(user) -> Platform:
+    """A platform user's platform, which must still be in the directory (not archived)."""
+    if user.platform is None or user.platform.archived_at is not None:
+        raise PermissionDenied(_l("本平台已归档，不能再发布需求和资源。"))
+    return user.platform
+
+
 def _platform_of(session, user, platform_id=None) -> Platform:
     """A platform user posts for their own platform; the center names the platform."""
     if user.role == "platform":
-        return user.platform
+        return _own_platform(user)
     platform = session.get(Platform, platform_id) if isinstance(platform_id, int) else None
     if platform is None or platform.archived_at is not None:
         raise ValidationError(_l("请更正标出的内容。"), {"platform_id": _l("请选择平台。")})
@@ -183,9 +194,9 @@ def create_post(session, data: dict, *, actor, platform_id=None, publish=False,
     if not (actor.role == "platform" or is_center(actor)):
         raise PermissionDenied(_l("只有平台和中心工作人员可以发布需求和资源。"))
     platform = _platform_of(session, actor, platform_id)
-    cleaned = validated(session, data, platform=platform)
-    audit.acting(session, actor)
     now = now or utcnow()
+    cleaned = validated(session, data, platform=platform, today=today_in_center(now))
+    audit.acting(session, actor)
     post = Post(platform_id=platform.id, created_by_id=actor.id, created_at=now,
                 state=PostState.draft.value, **cleaned)
     session.add(post)
@@ -195,17 +206,41 @@ def create_post(session, data: dict, *, actor, platform_id=None, publish=False,
     return post
 
 
-def update_post(session, post: Post, data: dict, *, actor) -> Post:
+def update_post(session, post: Post, data: dict, *, actor, now: datetime | None = None) -> Post:
     if not can_edit(post, actor):
         raise PermissionDenied(_l("只能修改本平台发布的需求和资源。"))
     if post.state in (PostState.closed.value, PostState.expired.value):
         raise ConflictError(_l("已关闭或过期的需求和资源不能再修改。"))
-    cleaned = validated(session, data, platform=post.platform)
+    cleaned = validated(session, data, platform=post.platform, today=today_in_center(now))
+    _check_frozen(session, post, cleaned)
     audit.acting(session, actor)
     for key, value in cleaned.items():
         setattr(post, key, value)
     session.flush()
     return post
+
+
+def _check_frozen(session, post: Post, cleaned: dict) -> None:
+    """Kind and category stay once the post is in a match that was not declined (the match
+    pairs a need with an offer of one category)."""
+    changed = [key for key in ("kind", "category") if cleaned[key] != getattr(post, key)]
+    if changed and post.id is not None and session.scalar(select(Match.id).where(
+            or_(Match.need_id == post.id, Match.offer_id == post.id),
+            Match.state != MatchState.declined.value).limit(1)):
+        message = _l("已有对接，不能再更改类型和类别。")
+        raise ConflictError(message, {key: message for key in changed})
+
+
+def _decline_proposed(session, post_ids: list[int], now: datetime) -> None:
+    """Proposals still waiting for an answer end when their need or offer leaves the board."""
+    if not post_ids:
+        return
+    with force_locale("zh"):
+        outcome = _("需求或资源已关闭或过期，对接提议自动谢绝。")
+    for match in session.scalars(select(Match).where(
+            or_(Match.need_id.in_(post_ids), Match.offer_id.in_(post_ids)),
+            Match.state == MatchState.proposed.value)):
+        match.state, match.decided_at, match.outcome = MatchState.declined.value, now, outcome
 
 
 def _publish(post: Post, now: datetime) -> None:
@@ -218,6 +253,8 @@ def publish(session, post: Post, *, actor, now: datetime | None = None) -> Post:
         raise PermissionDenied(_l("只能发布本平台的需求和资源。"))
     if post.state != PostState.draft.value:
         raise ConflictError(_l("只有草稿可以发布。"))
+    if actor.role == "platform":
+        _own_platform(actor)
     if post.expires_on and post.expires_on < today_in_center(now):
         raise ValidationError(_l("请更正标出的内容。"), {"expires_on": _l("有效期已过。")})
     audit.acting(session, actor)
@@ -232,19 +269,24 @@ def close(session, post: Post, *, actor, now: datetime | None = None) -> Post:
     if post.state in (PostState.closed.value, PostState.expired.value):
         raise ConflictError(_l("已经关闭。"))
     audit.acting(session, actor)
-    post.state, post.closed_at = PostState.closed.value, now or utcnow()
+    now = now or utcnow()
+    post.state, post.closed_at = PostState.closed.value, now
+    _decline_proposed(session, [post.id], now)
     session.flush()
     return post
 
 
 def expire_posts(session, *, now: datetime | None = None) -> int:
-    """Published posts past their expiry day leave the board (a job; idempotent)."""
+    """Published posts past their expiry day leave the board (a job; idempotent). A draft past
+    its expiry day stays a draft (it has no published_at, and publish() refuses it); a matched
+    need stays matched."""
     today = today_in_center(now)
-    posts = session.scalars(select(Post).where(
-        Post.state.in_((PostState.published.value, PostState.draft.value)),
-        Post.expires_on < today)).all()
+    now = now or utcnow()
+    posts = session.scalars(select(Post).where(Post.state == PostState.published.value,
+                                               Post.expires_on < today)).all()
     audit.acting(session, None)
     for post in posts:
-        post.state, post.closed_at = PostState.expired.value, now or utcnow()
+        post.state, post.closed_at = PostState.expired.value, now
+    _decline_proposed(session, [post.id for post in posts], now)
     session.flush()
     return len(posts)

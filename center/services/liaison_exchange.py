@@ -187,19 +187,16 @@ def _row_data(check: _Rows, row: dict, regions: _Regions) -> tuple[dict, bool, s
     return data, publish in YES, reported
 
 
-def _check_row(session, check: _Rows, data: dict, publish: bool, reported: set, *, platform,
+def _check_row(session, check: _Rows, data: dict, reported: set, *, platform,
                today) -> None:
     """The form's rules for one row; a column already reported is not reported twice."""
     try:
-        cleaned = liaison.validated(session, data, platform=platform)
+        liaison.validated(session, data, platform=platform, today=today)
     except ValidationError as error:
         for key, message in error.fields.items():
             column = SERVICE_KEYS.get(key, key)
             if column in check.labels and check.labels[column] not in reported:
                 check.report(column, message)
-        return
-    if publish and cleaned["expires_on"] and cleaned["expires_on"] < today:
-        check.report("expires_on", _l("有效期已过，不能发布。"))
 
 
 def import_posts(session, data: bytes, *, actor, platform_id=None, now: datetime | None = None,
@@ -215,7 +212,7 @@ def import_posts(session, data: bytes, *, actor, platform_id=None, now: datetime
     for number, row in rows:
         check.row = number
         values, publish, reported = _row_data(check, row, regions)
-        _check_row(session, check, values, publish, reported, platform=platform, today=today)
+        _check_row(session, check, values, reported, platform=platform, today=today)
         same = (values["kind"], values["category"], (values["title"] or "").lower())
         if values["title"] and same in seen:
             check.report("title", _l("与第 %(row)d 行重复（类型、类别和标题都相同）。", row=seen[same]))

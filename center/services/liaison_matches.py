@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from center.models.base import utcnow
 from center.models.directory import Region
@@ -21,6 +22,7 @@ from center.services.liaison import can_see, is_center, today_in_center
 ALLOWED_FROM = {"accepted": ("proposed",), "declined": LIVE_MATCH_STATES,
                 "completed": ("accepted",)}
 MAX_CANDIDATES = 5000  # one category's published offers; more is not a realistic board
+LIVE_PAIR = _l("这条需求和资源已有进行中的对接。")
 
 
 @dataclass
@@ -73,7 +75,9 @@ def _candidates(session, need: Post, today: date):
     stmt = (select(Post.id, Post.region_id, Post.starts_on, Post.ends_on, Post.search_text)
             .where(Post.kind == "offer", Post.category == need.category,
                    Post.state == PostState.published.value, Post.id != need.id,
-                   or_(Post.expires_on.is_(None), Post.expires_on >= today)))
+                   Post.platform_id != need.platform_id,
+                   or_(Post.expires_on.is_(None), Post.expires_on >= today))
+            .order_by(Post.published_at.desc(), Post.id.desc()))
     if need.starts_on:
         stmt = stmt.where(or_(Post.ends_on.is_(None), Post.ends_on >= need.starts_on))
     if need.ends_on:
@@ -82,7 +86,8 @@ def _candidates(session, need: Post, today: date):
 
 
 def ranked_offers(session, need: Post, *, limit: int = 20, now: datetime | None = None):
-    """Published offers for a need, best first, each with its score and reasons."""
+    """Published offers of other platforms for a need, best first, each with its score and
+    reasons."""
     if need.kind != "need":
         raise ValidationError(_l("只能为需求查找匹配的资源。"))
     places, need_tokens = _places(session), set(need.search_text.split())
@@ -129,6 +134,12 @@ def _notify(session, match: Match, platform_id: int, title) -> None:
                          link=f"/liaison/matches/{match.id}")
 
 
+def _live_pair(session, need: Post, offer: Post) -> bool:
+    return session.scalar(select(Match.id).where(
+        Match.need_id == need.id, Match.offer_id == offer.id,
+        Match.state.in_(LIVE_MATCH_STATES))) is not None
+
+
 def propose(session, *, need: Post, offer: Post, actor, note=None, score=None, reason=None,
             now: datetime | None = None) -> Match:
     """Either platform (of the need or of the offer) or the center proposes a match."""
@@ -139,18 +150,22 @@ def propose(session, *, need: Post, offer: Post, actor, note=None, score=None, r
     own = actor.role == "platform" and actor.platform_id in (need.platform_id, offer.platform_id)
     if not (own or is_center(actor)):
         raise PermissionDenied(_l("只能为本平台的需求或资源提出对接。"))
+    if need.platform_id == offer.platform_id:
+        raise ValidationError(_l("需求和资源属于同一平台，无需对接。"))
     if need.state != PostState.published.value or offer.state != PostState.published.value:
         raise ConflictError(_l("只有已发布的需求和资源可以对接。"))
-    if session.scalar(select(Match.id).where(Match.need_id == need.id, Match.offer_id == offer.id,
-                                             Match.state.in_(LIVE_MATCH_STATES))):
-        raise ConflictError(_l("这条需求和资源已有进行中的对接。"))
+    if _live_pair(session, need, offer):
+        raise ConflictError(LIVE_PAIR)
     audit.acting(session, actor)
     match = Match(need=need, offer=offer, state=MatchState.proposed.value, note=note,
                   score=score, reason=reason, proposed_by_id=actor.id,
                   proposed_by_platform_id=actor.platform_id if own else None,
                   created_at=now or utcnow())
-    session.add(match)
-    session.flush()
+    try:  # a concurrent proposal of the same pair may have been stored since the check
+        with session.begin_nested():
+            session.add(match)
+    except IntegrityError:
+        raise ConflictError(LIVE_PAIR) from None
     _notify(session, match, _accepting_platform_id(match),
             _l("新的对接提议：%(title)s", title=need.title))
     return match
@@ -187,6 +202,9 @@ def accept(session, match: Match, *, actor, now: datetime | None = None) -> Matc
     """Only the side that did not propose accepts, for its own platform."""
     if not involved(match, actor) or actor.platform_id != _accepting_platform_id(match):
         raise PermissionDenied(_l("只能由对方平台接受这条对接。"))
+    if match.need.state not in (PostState.published.value, PostState.matched.value) \
+            or match.offer.state != PostState.published.value:
+        raise ConflictError(_l("需求或资源已关闭或过期，不能再接受这条对接。"))
     moved = _move(session, match, "accepted", actor=actor, now=now)
     other = (match.need.platform_id if actor.platform_id == match.offer.platform_id
              else match.offer.platform_id)

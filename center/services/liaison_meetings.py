@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from center.models.base import utcnow
 from center.models.directory import Platform
@@ -21,6 +22,7 @@ from center.reports import liaison_meetings as reading
 from center.services import audit
 from center.services.errors import (ConflictError, NotFoundError, PermissionDenied,
                                     ValidationError)
+from center.services.field_checks import ascii_int
 from center.services.liaison import is_center, today_in_center
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -104,8 +106,8 @@ def _date(data, key, errors) -> date | None:
 
 def _number(data, key, errors, low, high, message) -> int | None:
     raw = data.get(key)
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        raw = ascii_int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
         errors[key] = message
         return None
@@ -118,8 +120,8 @@ def _platform(session, data, key, errors, *, required=False) -> int | None:
         if required:
             errors[key] = _l("请选择平台。")
         return None
-    if isinstance(raw, str) and raw.isdigit():
-        raw = int(raw)
+    if isinstance(raw, str):
+        raw = ascii_int(raw)
     platform = session.get(Platform, raw) if isinstance(raw, int) and 0 < raw < 2**31 else None
     if platform is None or platform.archived_at is not None:
         errors[key] = _l("请选择一个在册的平台。")
@@ -148,7 +150,8 @@ def prefilled_agenda(session, year: int, quarter: int, *, today: date) -> str:
     """The agenda's first draft: open decisions of earlier meetings, then the needs still
     unmatched (published, not expired, without an accepted or completed match). In Chinese, the
     meeting's language."""
-    needs = reading.unmatched_needs(session, today)
+    needs = reading.unmatched_needs(session, today, limit=AGENDA_NEEDS)
+    unmatched = reading.count_unmatched_needs(session, today)
     decisions = reading.open_decisions(session)
     with force_locale("zh"):
         lines = [_("%(year)d 年第 %(q)d 季度联席会议议程", year=year, q=quarter), "",
@@ -156,12 +159,12 @@ def prefilled_agenda(session, year: int, quarter: int, *, today: date) -> str:
         for d in decisions[:AGENDA_NEEDS]:
             due = d.due_on.isoformat() if d.due_on else "—"
             lines.append(f"  - {d.text}（{_owner(d)}，{_('期限')} {due}）")
-        lines.append(_("二、尚未对接的需求（%(n)d 条）", n=len(needs)))
-        for post in needs[:AGENDA_NEEDS]:
+        lines.append(_("二、尚未对接的需求（%(n)d 条）", n=unmatched))
+        for post in needs:
             lines.append(f"  - 【{CATEGORY_LABELS.get(post.category, post.category)}】"
                          f"{post.title}（{post.platform.name}）")
-        if len(needs) > AGENDA_NEEDS:
-            lines.append("  " + _("另有 %(n)d 条，见平台联动看板。", n=len(needs) - AGENDA_NEEDS))
+        if unmatched > len(needs):
+            lines.append("  " + _("另有 %(n)d 条，见平台联动看板。", n=unmatched - len(needs)))
         lines += [_("三、平台间转介情况"), _("四、下季度轮值主席及其他事项")]
     return "\n".join(lines)
 
@@ -182,10 +185,10 @@ def plan_meeting(session, data: dict, *, actor, now: datetime | None = None) -> 
     cleaned = _meeting_fields(session, data, errors, year, quarter)
     if errors:
         raise ValidationError(PLEASE_CORRECT, errors)
+    planned = {"quarter": _l("%(year)d 年第 %(q)d 季度的联席会议已经安排。", year=year, q=quarter)}
     if session.scalar(select(JointMeeting.id).where(JointMeeting.year == year,
                                                     JointMeeting.quarter == quarter)):
-        raise ValidationError(PLEASE_CORRECT, {"quarter": _l(
-            "%(year)d 年第 %(q)d 季度的联席会议已经安排。", year=year, q=quarter)})
+        raise ValidationError(PLEASE_CORRECT, planned)
     if cleaned["chair_platform_id"] is None:
         chair = reading.proposed_chair(session, year, quarter)
         cleaned["chair_platform_id"] = chair.id if chair else None
@@ -195,8 +198,11 @@ def plan_meeting(session, data: dict, *, actor, now: datetime | None = None) -> 
     meeting = JointMeeting(year=year, quarter=quarter, created_at=now or utcnow(), **cleaned)
     meeting.attendance = [MeetingAttendance(platform_id=p.id, attended=False)
                           for p in reading.members(session)]
-    session.add(meeting)
-    session.flush()
+    try:  # a concurrent request may have planned the quarter since the check
+        with session.begin_nested():
+            session.add(meeting)
+    except IntegrityError:
+        raise ConflictError(PLEASE_CORRECT, planned) from None
     return meeting
 
 

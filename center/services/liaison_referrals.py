@@ -19,6 +19,7 @@ from center.models.liaison import PlatformReferral, ReferralState
 from center.services import audit, calendar, notifications
 from center.services.directory import normalize_credit_code
 from center.services.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from center.services.field_checks import ascii_int
 from center.services.liaison import _date, _text, is_center, today_in_center
 
 DEFAULT_ACCEPT_DAYS = 5  # working days
@@ -91,8 +92,8 @@ def _is(column, side):
 
 def _organization(session, data, errors) -> Organization | None:
     raw = data.get("organization_id")
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        raw = ascii_int(raw.strip())
     if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 2**31:
         org = session.get(Organization, raw)
     else:
@@ -120,8 +121,8 @@ def _target(session, data, errors, from_id) -> int | None:
     if raw in (None, ""):
         target = None
     else:
-        if isinstance(raw, str) and raw.strip().isdigit():
-            raw = int(raw.strip())
+        if isinstance(raw, str):
+            raw = ascii_int(raw.strip())
         platform = (session.get(Platform, raw) if isinstance(raw, int)
                     and not isinstance(raw, bool) and 0 < raw < 2**31 else None)
         if platform is None or platform.archived_at is not None:

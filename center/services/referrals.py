@@ -160,8 +160,8 @@ def can_handle(referral: Referral, user) -> bool:
 
 
 def _record_id(raw) -> int | None:
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        raw = checks.ascii_int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw <= MAX_ID:
         return None
     return raw

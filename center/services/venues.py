@@ -17,6 +17,7 @@ from center.models.venues import (MAX_BOOKING_SPAN, Booking, BookingState, Venue
                                   VenueHours, WaitlistState)
 from center.services import audit
 from center.services.errors import NotFoundError, ValidationError
+from center.services.field_checks import ascii_int
 from center.services.venue_jobs import (  # noqa: F401 - re-exported for callers
     accept_offer, expire_holds, join_waitlist, mark_no_show, offer_freed_slot, release_no_shows,
     settle_entry)
@@ -46,14 +47,16 @@ VENUE_NUMBERS = {
 # --- venues, blackouts, feed token --------------------------------------------------------------
 
 def get_venue(session, venue_id) -> Venue:
-    venue = session.get(Venue, venue_id) if str(venue_id or "").isdigit() else None
+    venue_id = ascii_int(str(venue_id or ""))
+    venue = session.get(Venue, venue_id) if venue_id is not None else None
     if venue is None:
         raise NotFoundError(_l("场地不存在。"), {"venue_id": _l("场地不存在。")})
     return venue
 
 
 def get_booking(session, booking_id) -> Booking:
-    booking = session.get(Booking, booking_id) if str(booking_id or "").isdigit() else None
+    booking_id = ascii_int(str(booking_id or ""))
+    booking = session.get(Booking, booking_id) if booking_id is not None else None
     if booking is None:
         raise NotFoundError(_l("预约不存在。"))
     return booking

@@ -25,6 +25,7 @@ from center.reports import consultation_suggestions as suggestions
 from center.reports.audit import readable, record_history
 from center.services import audit, consultations as services, directory
 from center.services.errors import ValidationError
+from center.services.field_checks import ascii_int
 from center.services.venue_rules import CENTER_TZ
 from center.views._helpers import now_utc, show_errors
 
@@ -94,7 +95,8 @@ def new():
 
 def _prefill_organization(form, raw: str) -> None:
     """From an organization's page: the form opens with that organization picked."""
-    org = db.session.get(Organization, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    org_id = ascii_int(raw, max_digits=9)
+    org = db.session.get(Organization, org_id) if org_id is not None else None
     if org is not None and org.archived_at is None:
         form.organization_id.data, form.organization_q.data = str(org.id), org.name
 
@@ -161,8 +163,8 @@ def _picked_organization(form) -> tuple[str | None, dict]:
 
 def _renamed(picked: str, typed: str) -> bool:
     """The box no longer shows the picked organization (text edited with scripts off)."""
-    org = db.session.get(Organization, int(picked)) \
-        if picked.isdigit() and int(picked) < 2**31 else None
+    org_id = ascii_int(picked)
+    org = db.session.get(Organization, org_id) if org_id is not None and org_id < 2**31 else None
     return org is not None and typed not in (org.name, org.credit_code)
 
 

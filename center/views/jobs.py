@@ -12,6 +12,7 @@ from center.auth import roles
 from center.extensions import db
 from center.models.weekly import JOB_STATUS_LABELS, JobRun
 from center.services import jobs
+from center.services.field_checks import ascii_int
 from center.services.weekly import center_now
 from center.views._helpers import now_utc
 
@@ -91,9 +92,10 @@ def describe_schedule(fields: dict) -> str:
     minute, hour = str(fields.get("minute", "")), str(fields.get("hour", ""))
     if keys == {"minute"} and minute == "*":
         return _("每分钟")
-    if keys == {"minute"} and minute.startswith("*/") and minute[2:].isdigit():
+    if keys == {"minute"} and minute.startswith("*/") and ascii_int(minute[2:]) is not None:
         return _("每 %(n)s 分钟", n=minute[2:])
-    if keys <= {"day_of_week", "hour", "minute"} and minute.isdigit() and hour.isdigit():
+    if keys <= {"day_of_week", "hour", "minute"} and ascii_int(minute) is not None \
+            and ascii_int(hour) is not None:
         at = f"{int(hour):02d}:{int(minute):02d}"
         days = _days(str(fields.get("day_of_week", "")))
         if days is not None:

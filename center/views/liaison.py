@@ -31,6 +31,7 @@ from center.reports.audit import record_history
 from center.reports.xlsx import XLSX_MIMETYPE
 from center.services import directory, liaison, liaison_exchange as exchange
 from center.services.errors import DomainError, NotFoundError, PermissionDenied
+from center.services.field_checks import ascii_int
 from center.services.spreadsheets import RowErrors
 from center.views._helpers import now_utc, show_errors
 
@@ -82,7 +83,8 @@ def _platforms():
 
 def _platform_id(form):
     raw = form.platform_id.data if "platform_id" in form else None
-    return int(raw) if raw and str(raw).isdigit() and int(raw) <= MAX_ID else None
+    number = ascii_int(str(raw or ""))
+    return number if number is not None and number <= MAX_ID else None
 
 
 # --- a platform's posts ----------------------------------------------------------------------
@@ -123,8 +125,8 @@ def edit_post(post_id):
     form = _post_form(own=True)
     if not form.is_submitted():
         form.fill_from(post)
-    elif _save(form, lambda data: liaison.update_post(db.session, post, data,
-                                                      actor=current_user)) is not None:
+    elif _save(form, lambda data: liaison.update_post(db.session, post, data, actor=current_user,
+                                                      now=now_utc())) is not None:
         db.session.commit()
         flash(_("修改已保存。"), "success")
         return redirect(url_for(".post", post_id=post.id))

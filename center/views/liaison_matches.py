@@ -21,6 +21,7 @@ from center.reports.audit import record_history
 from center.reports.directory import page_of
 from center.services import liaison, liaison_matches as service
 from center.services.errors import DomainError, NotFoundError, PermissionDenied
+from center.services.field_checks import ascii_int
 from center.views._helpers import now_utc, show_errors
 from center.views.consultations import try_url
 from center.views.liaison import PLATFORM_USERS, bp
@@ -67,7 +68,7 @@ def propose_match(post_id):
     form = ProposeForm()
     if not form.validate_on_submit():
         return _need_page(need, form, 422)
-    offer_id = int(form.offer_id.data) if (form.offer_id.data or "").isdigit() else None
+    offer_id = ascii_int(form.offer_id.data or "")
     offer = _or_abort(liaison.visible_post, offer_id)
     rank = next((r for r in service.ranked_offers(db.session, need, limit=SCORED, now=now_utc())
                  if r.offer.id == offer.id), None)
@@ -90,8 +91,12 @@ def propose_match(post_id):
 def _need_page(need: Post, form, status=200):
     ranked = service.ranked_offers(db.session, need, limit=RANKED, now=now_utc())
     places = _load_places(r.offer for r in ranked)  # held while the page renders
-    matches = db.session.scalars(select(Match).where(Match.need_id == need.id)
-                                 .order_by(Match.created_at.desc(), Match.id.desc())).all()
+    stmt = select(Match).where(Match.need_id == need.id)
+    if not liaison.is_center(current_user) and current_user.platform_id != need.platform_id:
+        # another platform sees only its own offers' matches, those it may open (visible_match)
+        stmt = stmt.join(Post, Match.offer_id == Post.id).where(
+            Post.platform_id == current_user.platform_id)
+    matches = db.session.scalars(stmt.order_by(Match.created_at.desc(), Match.id.desc())).all()
     live = {m.offer_id: m for m in matches if m.state in LIVE_MATCH_STATES}
     can_propose = need.state == PostState.published.value and (
         liaison.is_center(current_user) or current_user.role == "platform")

@@ -19,6 +19,7 @@ from center.reports import liaison_meetings as reading
 from center.reports.audit import record_history
 from center.services import liaison_meetings as service
 from center.services.errors import DomainError, NotFoundError, PermissionDenied
+from center.services.field_checks import ascii_int
 from center.services.liaison import CENTER_STAFF, today_in_center
 from center.views._helpers import now_utc, show_errors
 from center.views.liaison import READERS, bp
@@ -214,7 +215,7 @@ def _marks() -> dict:
     """{platform id: (attended, representative)} from the rows the page sent."""
     marks = {}
     for value in request.form.getlist("platform"):
-        if value.isdigit() and len(value) < 10:
+        if ascii_int(value, max_digits=9) is not None:
             marks[int(value)] = (request.form.get(f"attended-{value}") == "1",
                                  request.form.get(f"rep-{value}", ""))
     return marks

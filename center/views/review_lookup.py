@@ -14,6 +14,7 @@ from center.forms.review_lookup import EnquiryForm, LookupForm
 from center.models.reviews import Submission
 from center.services import review_lookup
 from center.services.errors import ValidationError
+from center.services.field_checks import ascii_int
 from center.views._helpers import now_utc, show_errors
 from center.views.reviews import STAFF, bp
 
@@ -76,8 +77,9 @@ def enquiry():
 def _submission(raw) -> Submission | None:
     if not raw:
         return None
-    submission = db.session.get(Submission, int(raw)) if str(raw).isdigit() \
-        and int(raw) < 2**31 else None
+    number = ascii_int(str(raw))
+    submission = db.session.get(Submission, number) if number is not None \
+        and number < 2**31 else None
     if submission is None:
         raise ValidationError(_("年报不存在。"), {"submission_id": _("年报不存在。")})
     return submission

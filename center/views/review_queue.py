@@ -19,6 +19,7 @@ from center.reports import review_queue as queue_report
 from center.reports.xlsx import XLSX_MIMETYPE
 from center.services import directory, review_assignment, review_exchange
 from center.services.errors import DomainError
+from center.services.field_checks import ascii_int
 from center.services.reviews import today_in_center
 from center.services.spreadsheets import RowErrors, WorkbookError
 from center.services.venue_rules import CENTER_TZ
@@ -59,7 +60,7 @@ def _filters(today):
         return default if field.errors else (field.data or default)
     cycle = value(form.cycle, ALL)
     return form, queue_report.QueueFilter(
-        cycle_id=int(cycle) if cycle.isdigit() else None, state=value(form.state, "open"),
+        cycle_id=ascii_int(cycle), state=value(form.state, "open"),
         org_type=value(form.org_type), district_id=int(value(form.district, "0")) or None,
         reviewer=value(form.reviewer), overdue=bool(form.overdue.data),
         channel=value(form.channel), q=value(form.q))
@@ -133,7 +134,7 @@ def balance():
     cycle = form.cycle.data or ""
     try:
         given = review_assignment.balance(db.session, ids=form.ids.data or None,
-                                          cycle_id=int(cycle) if cycle.isdigit() else None,
+                                          cycle_id=ascii_int(cycle),
                                           actor=current_user)
     except DomainError as error:
         db.session.rollback()

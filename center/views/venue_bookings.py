@@ -20,6 +20,7 @@ from center.reports.audit import record_history
 from center.reports.directory import page_of
 from center.services import directory, venues
 from center.services.errors import DomainError, ValidationError
+from center.services.field_checks import ascii_int
 from center.services.venues import BookingConflict
 from center.views._venue_helpers import (BOOKERS, DESK, MANAGERS, VIEWERS, now_utc, private_to,
                                          show_errors)
@@ -144,16 +145,16 @@ def _organization_choices(form) -> None:
     if form.org_q.data:
         found = db.session.scalars(directory.organization_search(form.org_q.data)
                                    .limit(ORG_CHOICES)).all()
-    chosen = form.organization_id.data
-    if chosen and str(chosen).isdigit() and all(str(o.id) != str(chosen) for o in found):
-        current = db.session.get(Organization, int(chosen))
+    chosen = ascii_int(str(form.organization_id.data or ""))
+    if chosen is not None and all(o.id != chosen for o in found):
+        current = db.session.get(Organization, chosen)
         found = ([current] if current else []) + list(found)
     form.set_organizations(found)
 
 
 def _booking_venue(form):
-    venue = db.session.get(Venue, int(form.venue_id.data)) if str(form.venue_id.data).isdigit() \
-        else None
+    venue_id = ascii_int(str(form.venue_id.data))
+    venue = db.session.get(Venue, venue_id) if venue_id is not None else None
     if venue is None or venue.archived_at is not None:
         form.venue_id.errors = [*form.venue_id.errors, _("请选择场地。")]
         return None
@@ -165,8 +166,9 @@ def _booking_organization(form):
     a name that matches exactly one organization."""
     if current_user.role == "org":
         return current_user.organization
-    if str(form.organization_id.data).isdigit():
-        organization = db.session.get(Organization, int(form.organization_id.data))
+    organization_id = ascii_int(str(form.organization_id.data))
+    if organization_id is not None:
+        organization = db.session.get(Organization, organization_id)
         if organization is not None:
             return organization
     if form.org_q.data:

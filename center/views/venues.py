@@ -17,6 +17,7 @@ from center.reports import venue_usage, venues as reports
 from center.reports.xlsx import XLSX_MIMETYPE
 from center.services import audit, venues
 from center.services.errors import DomainError
+from center.services.field_checks import ascii_int
 from center.views._venue_helpers import (BOOKERS, MANAGERS, USAGE_READERS, VIEWERS, now_utc,
                                          private_to, show_errors)
 
@@ -173,7 +174,8 @@ def _chosen_venue(form):
     """The venue picked, None for every venue, or False (with the error) for an unknown one."""
     if not form.venue_id.data:
         return None
-    venue = db.session.get(Venue, int(form.venue_id.data)) if form.venue_id.data.isdigit() else None
+    venue_id = ascii_int(form.venue_id.data)
+    venue = db.session.get(Venue, venue_id) if venue_id is not None else None
     if venue is None or venue.archived_at is not None:
         form.venue_id.errors = [*form.venue_id.errors, _("请选择场地。")]
         return False

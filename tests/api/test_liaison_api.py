@@ -237,10 +237,14 @@ def test_a_bad_list_parameter_is_a_bad_request(world, params, field):
 
 # --- ranked offers ---------------------------------------------------------------------------
 
-def test_a_need_lists_ranked_offers_with_score_and_reasons(client, world):
+def test_a_need_lists_ranked_offers_with_score_and_reasons(client, session, world):
+    twin = Caller(client, session, make_user(session, role="platform", platform=make_platform(
+        session, region=world["street"].user.platform.region)))
+    session.commit()
     need = created(world["street"], title="财务管理培训讲师")
     near = created(world["neighbour"], kind="offer", title="财务培训讲师")
-    same = created(world["street"], kind="offer", title="财务讲师")
+    same = created(twin, kind="offer", title="财务讲师")
+    created(world["street"], kind="offer", title="财务培训讲师")  # the need's own: not offered
     far = created(world["far"], kind="offer", title="财务培训讲师")
     created(world["far"], kind="offer", category="venue", title="财务培训教室")
     created(world["far"], kind="offer", starts_on="2027-02-01", ends_on="2027-02-28")
@@ -371,4 +375,50 @@ def test_a_proposal_of_a_post_that_is_not_published_is_a_conflict(session, world
     session.commit()
     response = world["street"].post(MATCHES, json={"need_id": need["id"],
                                                    "offer_id": offer["id"]})
+    assert (response.status_code, error_of(response)["code"]) == (409, "conflict")
+
+
+# --- review fixes ----------------------------------------------------------------------------
+
+def test_publishing_at_once_with_an_expiry_day_past_is_refused(session, world):
+    response = world["street"].post(POSTS, json=body(publish=True, expires_on="2000-01-01"))
+    assert (response.status_code, list(error_of(response)["fields"])) == (422, ["expires_on"])
+    both = world["street"].post(POSTS, json=body(expires_on="2000-01-01", title=" "))
+    assert (both.status_code, set(error_of(both)["fields"])) == (422, {"expires_on", "title"})
+    assert stored(session) == 0
+
+
+def test_a_token_of_an_archived_platform_cannot_post(session, world):
+    from center.models.base import utcnow
+    world["street"].user.platform.archived_at = utcnow()
+    session.commit()
+    response = world["street"].post(POSTS, json=body())
+    assert (response.status_code, error_of(response)["code"]) == (403, "forbidden")
+    assert "归档" in error_of(response)["message"]
+    assert stored(session) == 0
+
+
+def test_a_unicode_digit_as_limit_is_a_bad_request(world):
+    need = created(world["street"])
+    response = world["street"].get(f"{POSTS}/{need['id']}/matches", query_string={"limit": "²"})
+    assert (response.status_code, list(error_of(response)["fields"])) == (400, ["limit"])
+
+
+def test_control_characters_in_a_note_or_outcome_are_refused(session, world, pair):
+    need, offer = pair
+    bad = world["street"].post(MATCHES, json={"need_id": need["id"], "offer_id": offer["id"],
+                                              "note": "请\x07联系"})
+    assert (bad.status_code, list(error_of(bad)["fields"])) == (422, ["note"])
+    assert stored(session, Match) == 0
+    match = proposed(world["street"], need, offer)
+    odd = world["far"].post(f"{MATCHES}/{match['id']}/decline", json={"outcome": "不\x00合适"})
+    assert (odd.status_code, list(error_of(odd)["fields"])) == (422, ["outcome"])
+
+
+def test_accepting_after_the_offer_was_closed_is_a_conflict(session, world, pair):
+    need, offer = pair
+    match = proposed(world["street"], need, offer)
+    session.get(Post, offer["id"]).state = "closed"  # closed behind the proposal's back
+    session.commit()
+    response = world["far"].post(f"{MATCHES}/{match['id']}/accept")
     assert (response.status_code, error_of(response)["code"]) == (409, "conflict")

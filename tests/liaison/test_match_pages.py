@@ -243,3 +243,23 @@ def test_the_ranking_and_the_list_load_rows_in_a_bounded_number_of_queries(
     with count_queries() as listing:
         assert auth.client.get("/liaison/matches").status_code == 200
     assert ranking.count <= 15 and listing.count <= 10, (ranking.count, listing.count)
+
+
+def test_a_platform_not_involved_sees_no_row_of_other_platforms_matches(auth, session, world,
+                                                                         pair):
+    need, offer = pair
+    match = _proposed(session, world, pair)
+    link = f"/liaison/matches/{match.id}"
+    auth.login(world["far"])
+    html = auth.client.get(f"/liaison/posts/{need.id}/matches").get_data(as_text=True)
+    assert link not in html and "还没有对接" in html
+    assert offer.platform.name not in html.split("这条需求的对接")[1]
+    auth.login(world["street"])  # the need's platform sees it
+    assert link in auth.client.get(f"/liaison/posts/{need.id}/matches").get_data(as_text=True)
+
+
+def test_a_unicode_digit_as_the_offer_is_not_found_not_a_crash(auth, session, world, pair):
+    need, _offer = pair
+    auth.login(world["street"])
+    response = auth.post(f"/liaison/posts/{need.id}/matches/propose", data={"offer_id": "²"})
+    assert response.status_code == 404

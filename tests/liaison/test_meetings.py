@@ -298,3 +298,44 @@ def test_editing_keeps_typed_values_and_records_minutes(auth, session, world):
     assert (meeting.held_on, meeting.minutes) == (date(2026, 5, 13), "纪要")
     html = auth.client.get(f"/liaison/meetings/{meeting.id}").get_data(as_text=True)
     assert re.search(r"会议纪要.*?纪要", html, re.S) and "变更记录" in html
+
+
+def test_the_agenda_counts_every_unmatched_need_beyond_those_it_lists(session, world):
+    _platforms, users = world
+    for n in range(meetings.AGENDA_NEEDS + 200):  # more than a page of the unmatched query
+        liaison.create_post(session, {"kind": "need", "category": "trainer",
+                                      "title": f"需求{n}"}, actor=users["street"], publish=True)
+    session.commit()
+    agenda = _plan(session, users).agenda
+    total = meetings.AGENDA_NEEDS + 200
+    assert f"尚未对接的需求（{total} 条）" in agenda and "另有 200 条" in agenda
+
+
+def test_a_quarter_planned_concurrently_is_a_conflict_not_a_crash(session, world, monkeypatch):
+    _platforms, users = world
+
+    def planned_meanwhile(session_, year, quarter):  # another request stores it after the check
+        session_.add(JointMeeting(year=year, quarter=quarter, created_at=NOW))
+        session_.flush()
+        return None
+
+    monkeypatch.setattr(meetings.reading, "proposed_chair", planned_meanwhile)
+    with pytest.raises(ConflictError) as error:
+        _plan(session, users)
+    assert "quarter" in error.value.fields
+    session.commit()  # the session is still usable
+    assert session.query(JointMeeting).count() == 1
+
+
+def test_unicode_digits_in_attendance_rows_and_a_planned_year_are_ignored_or_refused(
+        auth, session, world):
+    platforms, users = world
+    meeting = _meeting(session, users)
+    auth.login(users["center"])
+    east = platforms["east"].id
+    response = auth.post(f"/liaison/meetings/{meeting.id}/attendance", {
+        "platform": ["²", str(east)], "attended-²": "1", f"attended-{east}": "1"})
+    assert response.status_code == 302  # the odd row is not a platform: skipped
+    with pytest.raises(ValidationError) as error:
+        _plan(session, users, year="２０２６", quarter="³")
+    assert set(error.value.fields) == {"year", "quarter"}

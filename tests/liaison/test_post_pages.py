@@ -244,3 +244,28 @@ def test_the_nav_links_the_liaison_pages_for_platforms_and_not_for_organizations
     auth.logout()
     auth.login("org")
     assert "平台联动" not in auth.client.get("/").get_data(as_text=True)
+
+
+def test_a_past_expiry_day_and_unicode_digits_are_shown_beside_their_fields(auth, session, world):
+    auth.login(world["street"])
+    response = auth.post("/liaison/posts/new", {**GOOD, "expires_on": "2000-01-01"})
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True), "expires_on")
+    response = auth.post("/liaison/posts/new", {**GOOD, "quantity": "²", "region_id": "²"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(html, "quantity") and field_errors(html, "region_id")
+    assert post_count(session) == 0
+
+
+def test_the_category_of_a_post_in_a_match_cannot_be_changed_on_its_form(auth, session, world):
+    need = make_post(session, world["street"])
+    offer = make_post(session, world["other"], kind="offer")
+    matches.propose(session, need=need, offer=offer, actor=world["street"])
+    session.commit()
+    auth.login(world["street"])
+    response = auth.post(f"/liaison/posts/{need.id}/edit", {**GOOD, "category": "venue"})
+    assert response.status_code == 422
+    assert "已有对接" in " ".join(field_errors(response.get_data(as_text=True), "category"))
+    session.expire_all()
+    assert session.get(Post, need.id).category == "trainer"
