@@ -82,3 +82,12 @@ def test_the_match_is_a_plain_where_clause_so_the_planner_uses_the_index(session
             "EXPLAIN QUERY PLAN " + sql, tuple(compiled.params.values())).all()
         plan = " ".join(str(row[-1]) for row in rows)
         assert "SEARCH organizations USING INTEGER PRIMARY KEY" in plan, plan
+
+
+def test_every_pair_present_is_not_enough_they_must_stand_together(session):
+    """The pairs of "年检报" (年检, 检报) both occur in the first name, apart: not a match."""
+    make_organization(session, name="年检和检报服务中心")
+    make_organization(session, name="年检报告服务中心")
+    session.commit()
+    assert _found(session, "年检报") == ["年检报告服务中心"]
+    assert _found(session, "检报告服务") == ["年检报告服务中心"]

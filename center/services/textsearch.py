@@ -65,7 +65,7 @@ def _tsquery(groups) -> str:
     def phrase(group):
         if len(group) == 1 and (len(group[0]) == 1 or group[0].isascii()):
             return f"'{group[0]}':*"
-        return "(" + " <-> ".join(f"'{token}'" for token in group) + ")"
+        return "(" + " & ".join(f"'{token}'" for token in group) + ")"
     return " & ".join(phrase(g) for g in groups)
 
 
@@ -91,10 +91,20 @@ def _match_sqlite(element, compiler, **kw):
 
 @compiles(TextMatch, "postgresql")
 def _match_postgresql(element, compiler, **kw):
-    column = SEARCH_COLUMNS[element.table]
+    """The GIN index finds rows holding every token (`&`, answered by the index alone); a
+    phrase's order is then checked with LIKE on the token string. A `<->` phrase would make
+    PostgreSQL re-parse every candidate's text (1.4 s instead of 90 ms for a common phrase at
+    200,000 consultations). The LIKE is exact: pairs are always two characters between
+    spaces, and a run's last single character separates it from the next run's pairs."""
+    column = f"{element.table}.{SEARCH_COLUMNS[element.table]}"
     query = compiler.process(bindparam(None, _tsquery(element.groups), unique=True), **kw)
-    return (f"to_tsvector('simple', {element.table}.{column}) "
-            f"@@ to_tsquery('simple', {query})")
+    clauses = [f"to_tsvector('simple', {column}) @@ to_tsquery('simple', {query})"]
+    for group in element.groups:
+        if len(group) > 1:
+            pattern = compiler.process(
+                bindparam(None, "%" + " ".join(group) + "%", unique=True), **kw)
+            clauses.append(f"{column} LIKE {pattern}")
+    return "(" + " AND ".join(clauses) + ")"
 
 
 def contains(table: str, query: str | None):
