@@ -136,6 +136,12 @@ class Submission(Base):
               postgresql_where=text("state <> 'withdrawn'")),
         # The queue: what waits, by due date.
         Index("ix_review_submissions_queue", "cycle_id", "state", "due_on", "id"),
+        # "Claim next": the unassigned backlog, due first.
+        Index("ix_review_submissions_unassigned_due", "due_on", "id",
+              sqlite_where=text("state IN ('received', 'resubmitted') "
+                                "AND assigned_to_id IS NULL"),
+              postgresql_where=text("state IN ('received', 'resubmitted') "
+                                    "AND assigned_to_id IS NULL")),
         Index("ix_review_submissions_claimed_by", "claimed_by_id"),
         Index("ix_review_submissions_assigned_to", "assigned_to_id", "state"),
     )
