@@ -21,6 +21,7 @@ from center.services.venue_rules import CENTER_TZ
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 # Standing items of every week, from the center's rules (DESIGN.md, FACTS.md).
 STANDING_ITEMS = ((1, _l("上午 各业务处室联络员协调会")),)
+PLAN_BOOKINGS = 30  # next week's bookings listed in the plan; the rest are counted
 
 
 def _figure(key, label, value, unit=""):
@@ -186,18 +187,19 @@ def plan_for_next_week(session, monday: date) -> str:
         lines += [f"  {_day(monday + timedelta(days=weekday))}{_(str(text))}"
                   for weekday, text in STANDING_ITEMS]
         lines += _joint_meetings(session, monday, sunday)
-        bookings = session.scalars(
-            select(Booking).where(Booking.starts_at >= local_midnight(monday),
-                                  Booking.starts_at < local_midnight(sunday + timedelta(days=1)),
-                                  Booking.status.in_(("approved", "pending")))
-            .order_by(Booking.starts_at)).all()
-        lines.append(_("二、场地活动（%(n)d 场）", n=len(bookings)))
-        for b in bookings[:30]:
+        next_week = select(Booking).where(
+            Booking.starts_at >= local_midnight(monday),
+            Booking.starts_at < local_midnight(sunday + timedelta(days=1)),
+            Booking.status.in_(("approved", "pending")))
+        count = session.scalar(select(func.count()).select_from(next_week.subquery()))
+        lines.append(_("二、场地活动（%(n)d 场）", n=count))
+        for b in session.scalars(next_week.order_by(Booking.starts_at, Booking.id)
+                                 .limit(PLAN_BOOKINGS)):
             start = b.starts_at.astimezone(CENTER_TZ)
             lines.append(f"  {_day(start.date())} {start:%H:%M} {b.venue.name} "
                          f"{b.organization.name}“{b.title}”")
-        if len(bookings) > 30:
-            lines.append("  " + _("另有 %(n)d 场，见场地预约。", n=len(bookings) - 30))
+        if count > PLAN_BOOKINGS:
+            lines.append("  " + _("另有 %(n)d 场，见场地预约。", n=count - PLAN_BOOKINGS))
         due = session.scalar(select(func.count()).select_from(Submission).where(
             Submission.state.in_(("received", "resubmitted", "in_review")),
             Submission.due_on.between(monday, sunday)))
