@@ -39,6 +39,15 @@ bp = Blueprint("liaison", __name__, url_prefix="/liaison")
 
 PLATFORM_USERS = ("admin", "manager", "frontdesk", "platform")  # post, match, refer
 READERS = PLATFORM_USERS + ("supervisor",)  # the board and the meetings
+
+
+@bp.app_context_processor
+def platform_todo_helper():
+    """`liaison_todo()` for a platform user's home page: computed only where it is called."""
+    def liaison_todo():
+        from center.reports.liaison_todo import platform_todo
+        return platform_todo(db.session, current_user.platform_id)
+    return {"liaison_todo": liaison_todo}
 MAX_PAGE = 100_000
 LABELS = {"KIND_LABELS": KIND_LABELS, "CATEGORY_LABELS": CATEGORY_LABELS,
           "POST_STATE_LABELS": POST_STATE_LABELS, "MATCH_STATE_LABELS": MATCH_STATE_LABELS,
