@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from center.models.accounts import User
 from center.models.audit import AuditEntry
 from center.models.base import Base
+from center.models.directory import Platform
 
 ACTION_LABELS = {
     "create": _l("新建"),
@@ -171,6 +172,16 @@ def record_history(session, record) -> list[AuditEntry]:
         select(AuditEntry).where(AuditEntry.table_name == record.__tablename__,
                                  AuditEntry.record_id == str(record.id))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())).unique())
+
+
+def platform_names(session, entries) -> dict:
+    """id → name of the platforms a timeline mentions (in its *platform_id columns)."""
+    ids = {value for entry in entries for column, values in (entry.changes or {}).items()
+           if column.endswith("platform_id") for value in values if isinstance(value, int)}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Platform.id, Platform.name)
+                                .where(Platform.id.in_(ids))).all())
 
 
 def readable(value, tz: ZoneInfo) -> str:

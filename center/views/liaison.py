@@ -226,9 +226,11 @@ def _board_filters(form) -> board.BoardFilters:
     def ok(name):
         return form[name].data if not form[name].errors and form[name].data else None
     district = ok("district")
+    window_ok = not (form.date_from.errors or form.date_to.errors)  # one window: all or none
     return board.BoardFilters(kind=ok("kind"), category=ok("category"),
                               district_id=int(district) if district else None,
-                              date_from=ok("date_from"), date_to=ok("date_to"))
+                              date_from=ok("date_from") if window_ok else None,
+                              date_to=ok("date_to") if window_ok else None)
 
 
 # --- the Excel template ----------------------------------------------------------------------

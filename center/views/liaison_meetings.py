@@ -16,7 +16,7 @@ from center.forms.liaison_meetings import (HISTORY_LABELS, AttendanceForm, Decis
 from center.models.directory import Platform
 from center.models.liaison import JointMeeting
 from center.reports import liaison_meetings as reading
-from center.reports.audit import record_history
+from center.reports.audit import platform_names, record_history
 from center.services import liaison_meetings as service
 from center.services.errors import DomainError, NotFoundError, PermissionDenied
 from center.services.field_checks import ascii_int
@@ -165,6 +165,7 @@ def decision_done(decision_id):
 # --- helpers ---------------------------------------------------------------------------------
 
 def _meeting_page(record: JointMeeting, *, decision_form=None, attendance_errors=None):
+    entries = record_history(db.session, record)
     if decision_form is None:
         decision_form = DecisionForm(formdata=None)
         decision_form.set_platforms(_active_platforms())
@@ -174,8 +175,9 @@ def _meeting_page(record: JointMeeting, *, decision_form=None, attendance_errors
         attendance_form=AttendanceForm(), attendance_errors=attendance_errors or {},
         done_form=DecisionDoneForm(formdata=None), today=today_in_center(now_utc()),
         is_overdue=reading.is_overdue, can_manage=service.can_manage(current_user),
-        can_complete=service.can_complete, entries=record_history(db.session, record),
-        FIELD_LABELS=HISTORY_LABELS, region_names={})
+        can_complete=service.can_complete, entries=entries,
+        FIELD_LABELS=HISTORY_LABELS, region_names={},
+        platform_names=platform_names(db.session, entries))
 
 
 def _meeting_or_404(meeting_id) -> JointMeeting:

@@ -9,11 +9,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from center.auth import roles
 from center.extensions import db
 from center.forms.liaison_matches import HISTORY_LABELS, AcceptForm, OutcomeForm, ReferralForm
-from center.models.directory import Organization, Platform, Region
+from center.models.directory import Organization, Platform, Region, RegionTier
 from center.models.liaison import REFERRAL_STATE_LABELS
 from center.reports.audit import record_history
 from center.reports.directory import page_of
@@ -86,14 +87,20 @@ def _prefill(form) -> None:
 
 
 def _platform_groups() -> dict:
-    """Active platforms (other than the user's own) grouped by their region's name."""
+    """Active district and street platforms (other than the user's own) grouped by district.
+    The city center is the form's own first choice, so its platform record is left out."""
     rows = db.session.scalars(select(Platform).join(Platform.region)
-                              .where(Platform.archived_at.is_(None))
+                              .where(Platform.archived_at.is_(None),
+                                     Region.tier != RegionTier.city.value)
+                              .options(selectinload(Platform.region).selectinload(Region.parent))
                               .order_by(Region.code, Platform.name)).all()
     groups: dict = {}
     for platform in rows:
         if platform.id != current_user.platform_id:
-            groups.setdefault(platform.region.name, []).append((str(platform.id), platform.name))
+            region = platform.region
+            district = region.parent if region.tier == RegionTier.street.value else region
+            groups.setdefault((district or region).name, []).append(
+                (str(platform.id), platform.name))
     return groups
 
 

@@ -47,6 +47,9 @@ def claim_next():
         if submission is None:
             flash(_("队列中暂时没有等待预审的年报。"), "success")
             return redirect(url_for(".work"))
+        flash(_("已领取：%(name)s（受理号 %(no)s），请在 %(due)s 前完成预审。",
+                name=submission.organization.name, no=submission.receipt_no,
+                due=submission.due_on.isoformat()), "success")
         return redirect(url_for(".work", id=submission.id))
     return redirect(url_for(".work"))
 

@@ -138,9 +138,11 @@ def test_the_board_page_applies_good_filters_and_reports_bad_ones(auth, session,
                            "&date_from=tomorrow").get_data(as_text=True)
     assert "西城讲师" in html and "东城讲师" not in html
     assert "未知的类别" in html and "日期格式" in html
+    post(session, users["west"], title="十月讲师", starts_on="2026-10-01", ends_on="2026-10-31")
     html = auth.client.get("/liaison/board?date_from=2026-12-31&date_to=2026-12-01"
                            "&district=99999").get_data(as_text=True)
     assert "截止日期不能早于起始日期" in html and "请从列表中选择一个区" in html
+    assert "十月讲师" in html  # a window that ends before it starts filters nothing, not half
 
 
 def test_the_board_page_is_refused_to_organizations(auth, world):

@@ -205,6 +205,8 @@ def test_the_center_plans_a_meeting_through_the_form(auth, session, world):
     assert meeting.chair_platform_id == platforms["east"].id and "议程" in meeting.agenda
     html = auth.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "2026 年第 2 季度联席会议" in html and "东城平台" in html
+    history = html[html.index("变更记录"):]
+    assert "轮值主席：东城平台" in history  # the platform's name, not its id
 
 
 def test_bad_meeting_input_is_shown_beside_the_field_and_kept(auth, session, world):

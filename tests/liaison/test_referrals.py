@@ -1,11 +1,13 @@
 """Referrals of organizations between platforms and the city center: the service's rules
 (deadline in working days, only the receiving side decides, expiry by the job) and the pages with
 object-level access on every route."""
+import re
 from datetime import date, datetime, timezone
 
 import pytest
 
 from center.models.calendar import CalendarOverride
+from center.models.directory import Region
 from center.models.liaison import PlatformReferral
 from center.models.notifications import Notification
 from center.services import jobs, liaison_referrals as referrals
@@ -174,12 +176,27 @@ def test_a_referral_expires_only_after_its_deadline_day_in_beijing(session, worl
 
 # --- the pages ---------------------------------------------------------------------------------
 
+def test_the_city_center_is_offered_once_and_streets_are_grouped_by_district(auth, session,
+                                                                              world):
+    city = session.get(Region, world["to"].platform.region.parent_id)
+    center_platform = make_platform(session, region=city, name="北京市社会组织发展服务中心")
+    district = make_region(session, tier="district", parent=city, name="朝阳区")
+    street = make_platform(session, region=make_region(session, tier="street", parent=district,
+                                                       name="六里屯街道"), name="六里屯平台")
+    session.commit()
+    auth.login(world["from"])
+    html = auth.client.get("/liaison/referrals/new").get_data(as_text=True)
+    assert f'value="{center_platform.id}"' not in html  # the first choice is the center
+    assert re.search(rf'<optgroup label="朝阳区">\s*<option value="{street.id}"', html)
+
+
 def test_a_platform_refers_an_organization_through_the_form(auth, session, world):
     auth.login(world["from"])
     page = auth.client.get(f"/liaison/referrals/new?organization_id={world['org'].id}")
     html = page.get_data(as_text=True)
     assert world["org"].credit_code in html
     assert f'value="{world["from"].platform_id}"' not in html  # not to itself
+    assert f'value="{world["to"].platform_id}"' in html
     response = auth.post("/liaison/referrals/new", data={
         "organization": world["org"].credit_code, "to_platform_id": world["to"].platform_id,
         "reason": "需要场地支持"})

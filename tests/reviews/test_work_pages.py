@@ -49,6 +49,7 @@ def test_claim_next_brings_the_item_its_files_and_the_checklist(auth, client, se
     assert response.headers["Location"].endswith(f"/reviews/work?id={submission.id}")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert submission.organization.name in html and submission.receipt_no in html
+    assert f"已领取：{submission.organization.name}（受理号 {submission.receipt_no}）" in html
     assert "年报.pdf" in html and f'href="/reviews/files/{submission.files[0].id}"' in html
     assert 'value="signature_seal"' in html and "补齐法定代表人" in html  # reason and guidance
     assert f'data-draft-key="review-draft-{submission.id}-0"' in html
