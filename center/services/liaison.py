@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from center.models.base import utcnow
 from center.models.directory import Platform, Region
 from center.models.liaison import Match, MatchState, PostCategory, PostKind, Post, PostState
-from center.services import audit
+from center.services import audit, field_checks
 from center.services.errors import (ConflictError, NotFoundError, PermissionDenied,
                                     ValidationError)
 from center.services.field_checks import ascii_int
@@ -153,7 +153,7 @@ def validated(session, data: dict, *, platform: Platform, today: date | None = N
         "expires_on": _date(data, "expires_on", errors),
         "region_id": _region(session, data, platform, errors),
         "contact_name": _text(data, "contact_name", errors, limit=50),
-        "contact_phone": _text(data, "contact_phone", errors, limit=30),
+        "contact_phone": field_checks.phone(data, "contact_phone", errors),
     }
     if cleaned["kind"] is None:
         errors["kind"] = _l("类型只能是需求（need）或资源（offer）。")

@@ -100,6 +100,17 @@ def test_the_services_rules_reach_the_fields(auth, session, world):
     assert post_count(session) == 0
 
 
+def test_a_contact_phone_must_look_like_a_phone_number(auth, session, world):
+    auth.login(world["street"])
+    response = auth.post("/liaison/posts/new", {**GOOD, "contact_phone": "<script>x</script>"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "电话只能包含数字" in html
+    assert field_errors(html, "contact_phone") and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert post_count(session) == 0
+    response = auth.post("/liaison/posts/new", {**GOOD, "contact_phone": "010-6521 3000"})
+    assert response.status_code == 302 and post_count(session) == 1
+
+
 def test_the_center_must_name_the_platform_it_posts_for(auth, session, world):
     auth.login(world["center"])
     response = auth.post("/liaison/posts/new", {**GOOD, "action": "publish"})
