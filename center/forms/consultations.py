@@ -19,7 +19,8 @@ SATISFACTION_LABELS = {"5": _l("5 非常满意"), "4": _l("4 满意"), "3": _l("
                        "2": _l("2 不满意"), "1": _l("1 非常不满意")}
 # Labels of audited columns, for the change history on a consultation's page.
 FIELD_LABELS = {
-    "occurred_at": _l("咨询时间"), "channel": _l("渠道"), "organization_id": _l("组织"),
+    "occurred_at": _l("咨询时间"), "channel": _l("渠道"), "topics": _l("主题"),
+    "organization_id": _l("组织"),
     "requester_name": _l("咨询人"), "requester_phone": _l("电话"), "question": _l("问题"),
     "answer": _l("答复"), "minutes": _l("用时（分钟）"), "state": _l("状态"),
     "follow_up_on": _l("跟进日期"), "follow_up_outcome": _l("跟进结果"),

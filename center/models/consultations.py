@@ -106,6 +106,7 @@ class Consultation(Base):
     __tablename__ = "consultations"
     __audited__ = True
     __audit_exclude__ = ("search_text",)
+    __audit_lists__ = {"topics": ("topic_rows", "topic")}  # topic changes show on its timeline
     __table_args__ = (
         CheckConstraint(_in("channel", Channel), name="channel_known"),
         CheckConstraint(_in("state", ConsultationState), name="state_known"),

@@ -76,6 +76,28 @@ def _column_changes(obj, new: bool) -> dict:
             after = history.added[0] if history.added else None
             if before != after:
                 changes[attr.key] = [_plain(before), _plain(after)]
+    changes.update(_list_changes(obj, state, new))
+    return changes
+
+
+def _list_changes(obj, state, new: bool) -> dict:
+    """Values kept in child rows, declared as `__audit_lists__ = {name: (relationship, column)}`
+    (a consultation's topics): recorded on the parent as sorted lists, before and after."""
+    changes = {}
+    for name, (relation, column) in getattr(type(obj), "__audit_lists__", {}).items():
+        after = sorted(getattr(row, column) for row in getattr(obj, relation))
+        if new:
+            if after:
+                changes[name] = [None, after]
+            continue
+        history = state.attrs[relation].history
+        if not history.has_changes():
+            continue
+        added = {getattr(row, column) for row in history.added}
+        removed = {getattr(row, column) for row in history.deleted}
+        before = sorted((set(after) - added) | removed)
+        if before != after:
+            changes[name] = [before, after]
     return changes
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from center.models.consultations import Consultation
+from center.models.consultations import TOPIC_LABELS, Consultation
 from tests.conftest import field_errors
 from tests.consultations.factories import make_consultation
 from tests.factories import make_organization, make_user
@@ -258,3 +258,17 @@ def test_consultation_page_lists_referrals_and_links_to_refer_and_promote(auth, 
         assert text in page
     assert f'href="/consultations/{c.id}/refer"' in page
     assert f'href="/consultations/{c.id}/promote-faq"' in page
+
+
+def test_changed_topics_show_on_the_consultations_timeline(auth, client, session):
+    staff = make_user(session, role="frontdesk")
+    c = make_consultation(session, staff=staff, topics=["policy"])
+    session.commit()
+    auth.login(staff)
+    response = auth.post(f"/consultations/{c.id}/edit", data=form_data(
+        organization_id=str(c.organization_id), organization_q=c.organization.name,
+        requester_name="", topics=["finance", "policy"]))
+    assert response.status_code == 302
+    page = client.get(f"/consultations/{c.id}").get_data(as_text=True)
+    assert f"主题：{TOPIC_LABELS['policy']} → {TOPIC_LABELS['finance']}、{TOPIC_LABELS['policy']}" \
+        in page
