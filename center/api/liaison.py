@@ -66,13 +66,19 @@ def match_item(match: Match) -> dict:
     return {
         "id": match.id, "need": _side(match.need), "offer": _side(match.offer),
         "status": match.state, "status_label": str(MATCH_STATE_LABELS[match.state]),
-        "score": match.score, "reason": match.reason,
+        "score": match.score, "reason": liaison_matches.describe_reason(match.reason),
+        "reason_codes": _codes(liaison_matches.parse_reasons(match.reason)),
         "proposed_by": "platform" if match.proposed_by_platform_id else "center",
         "proposed_by_platform_id": match.proposed_by_platform_id,
         "note": match.note, "outcome": match.outcome,
         "created_at": iso(match.created_at), "decided_at": iso(match.decided_at),
         "completed_at": iso(match.completed_at),
     }
+
+
+def _codes(reasons) -> list[dict] | None:
+    """The machine-readable reasons (None: no reason, or an old row's text only)."""
+    return None if reasons is None else [r.as_dict() for r in reasons]
 
 
 def _day(value) -> str | None:
@@ -171,7 +177,8 @@ def ranked_platform_offers(post_id):
     ranked = liaison_matches.ranked_offers(db.session, need, limit=limit)
     places = _load_places([r.offer for r in ranked])  # noqa: F841  (held while serializing)
     return jsonify({"need_id": need.id, "items": [
-        {"offer": post_item(r.offer), "score": r.score, "reasons": r.reasons} for r in ranked]})
+        {"offer": post_item(r.offer), "score": r.score, "reasons": r.reasons,
+         "reason_codes": _codes(r.parts)} for r in ranked]})
 
 
 def _load_places(posts: list[Post]) -> list:
@@ -282,7 +289,7 @@ def _pair_score(need: Post, offer: Post) -> tuple[int | None, str | None]:
         return None, None
     for ranked in liaison_matches.ranked_offers(db.session, need, limit=MAX_RANKED):
         if ranked.offer.id == offer.id:
-            return ranked.score, "；".join(ranked.reasons)[:300]
+            return ranked.score, ranked.reason
     return None, None
 
 

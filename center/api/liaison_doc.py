@@ -73,8 +73,21 @@ add_schema("PlatformPostInput", {
     },
 })
 add_schema("PlatformPostPage", page_of("PlatformPost"))
+add_schema("MatchReason", {
+    "type": "object", "required": ["code", "value"],
+    "properties": {
+        "code": {"type": "string",
+                 "enum": ["street", "district", "city", "overlap", "anytime", "text"],
+                 "description": "street / district / city: the offer is in the need's street, "
+                                "its district, elsewhere in the city; overlap: the windows "
+                                "overlap `value` days; anytime: a window is not bounded; text: "
+                                "title and description are `value` percent similar."},
+        "value": {"type": ["integer", "null"], "minimum": 0,
+                  "description": "Days (overlap), percent (text); null for the others."},
+    },
+})
 add_schema("RankedOffer", {
-    "type": "object", "required": ["offer", "score", "reasons"],
+    "type": "object", "required": ["offer", "score", "reasons", "reason_codes"],
     "properties": {
         "offer": ref("PlatformPost"),
         "score": {"type": "integer", "minimum": 0, "maximum": 100,
@@ -82,7 +95,10 @@ add_schema("RankedOffer", {
                                  "25, elsewhere 10) + time overlap (up to 30) + text "
                                  "similarity (up to 30)."},
         "reasons": {"type": "array", "items": {"type": "string"},
-                    "description": "Why it ranks so, one phrase per part, translated."},
+                    "description": "Why it ranks so, one phrase per part, in the caller's "
+                                   "language."},
+        "reason_codes": {"type": "array", "items": ref("MatchReason"),
+                         "description": "The same reasons, machine-readable."},
     },
 })
 add_schema("RankedOffers", {
@@ -100,14 +116,20 @@ add_schema("MatchSide", {
 add_schema("Match", {
     "type": "object",
     "required": ["id", "need", "offer", "status", "status_label", "score", "reason",
-                 "proposed_by", "proposed_by_platform_id", "note", "outcome", "created_at",
-                 "decided_at", "completed_at"],
+                 "reason_codes", "proposed_by", "proposed_by_platform_id", "note", "outcome",
+                 "created_at", "decided_at", "completed_at"],
     "properties": {
         "id": {"type": "integer"}, "need": ref("MatchSide"), "offer": ref("MatchSide"),
         "status": ref("MatchStatus"), "status_label": {"type": "string"},
         "score": {"type": ["integer", "null"], "minimum": 0, "maximum": 100,
                   "description": "The offer's rank score for the need when proposed."},
-        "reason": NULLABLE_STRING,
+        "reason": {**NULLABLE_STRING,
+                   "description": "Why the offer ranked so when proposed, in the caller's "
+                                  "language (a match stored before reasons were kept "
+                                  "language-neutral: its text as recorded)."},
+        "reason_codes": {"type": ["array", "null"], "items": ref("MatchReason"),
+                         "description": "The same reasons, machine-readable; null when the "
+                                        "match has none or only an old recorded text."},
         "proposed_by": {"type": "string", "enum": ["platform", "center"]},
         "proposed_by_platform_id": {"type": ["integer", "null"]},
         "note": NULLABLE_STRING, "outcome": NULLABLE_STRING,

@@ -112,7 +112,7 @@ def _add_matches(session, rng, posts, own_user, front_desk, now) -> None:
         state = "proposed" if best.offer.platform_id == own_id else states[n % len(states)]
         by_need = need.platform_id == own_id or n % 2 == 0
         match = Match(need=need, offer=best.offer, state=state, score=best.score,
-                      reason="；".join(best.reasons)[:300], note="请双方平台联系人对接具体时间。",
+                      reason=best.reason, note="请双方平台联系人对接具体时间。",
                       proposed_by_platform_id=need.platform_id if by_need else None,
                       proposed_by_id=own_user.id if need.platform_id == own_id
                       else front_desk.id,

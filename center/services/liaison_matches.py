@@ -4,11 +4,17 @@ a match's life (proposed → accepted → completed, or declined), seen by both 
 Rank (0–100): the same category is required; a time window that does not overlap excludes the
 offer; then closeness in the region tree (same street 40, same district 25, elsewhere in the city
 10), time overlap (up to 30) and text similarity of title and description (up to 30).
+
+The reasons of a rank are structured (`Reason`: a code and a number) and a match stores them in a
+compact, language-neutral form ("street;overlap=10;text=27", see `store_reasons`), so every
+reader sees them in their own language (`describe_reason`). Rows stored before that hold the
+proposer's translated text; they do not parse and are shown as they are.
 """
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,11 +31,90 @@ MAX_CANDIDATES = 5000  # one category's published offers; more is not a realisti
 LIVE_PAIR = _l("这条需求和资源已有进行中的对接。")
 
 
+CLOSENESS = {"street": (40, _l("同一街道")), "district": (25, _l("同一区")),
+             "city": (10, _l("全市范围"))}
+PLAIN_REASONS = {**{code: label for code, (_points, label) in CLOSENESS.items()},
+                 "anytime": _l("时间未限定")}
+COUNTED_REASONS = ("overlap", "text")  # overlapping days; text similarity in percent
+_STORED_PART = re.compile(r"(?:(street|district|city|anytime)|(overlap|text)=(\d{1,9}))")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One part of a rank: street | district | city (closeness in the region tree), overlap
+    (value: the overlapping days) or anytime (a window not bounded), text (value: similarity in
+    percent)."""
+    code: str
+    value: int | None = None
+
+    def stored(self) -> str:
+        return self.code if self.value is None else f"{self.code}={self.value}"
+
+    def text(self) -> str:
+        """The phrase in the current locale."""
+        if self.code == "overlap":
+            return str(_l("时间重叠 %(n)d 天", n=self.value))
+        if self.code == "text":
+            return str(_l("文本相似度 %(p)d%%", p=self.value))
+        return str(PLAIN_REASONS[self.code])
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "value": self.value}
+
+
+def store_reasons(reasons) -> str:
+    """The compact neutral form kept in Match.reason, e.g. "street;overlap=10;text=27"."""
+    return ";".join(r.stored() for r in reasons)
+
+
+def parse_reasons(stored: str | None) -> list[Reason] | None:
+    """The reasons of a stored match reason; None when empty or not in the neutral form (an old
+    row holding the proposer's translated text)."""
+    if not stored:
+        return None
+    reasons = []
+    for part in stored.split(";"):
+        found = _STORED_PART.fullmatch(part)
+        if found is None:
+            return None
+        plain, counted, value = found.groups()
+        reasons.append(Reason(plain) if plain else Reason(counted, int(value)))
+    return reasons
+
+
+def reason_texts(reasons) -> list[str]:
+    return [r.text() for r in reasons]
+
+
+def join_reasons(texts) -> str:
+    """The phrases joined as the current language writes a list."""
+    locale = get_locale()
+    return ("；" if locale is None or locale.language == "zh" else "; ").join(texts)
+
+
+def describe_reason(stored: str | None) -> str | None:
+    """A stored match reason for the reader, in the current locale; an old row's text as is."""
+    reasons = parse_reasons(stored)
+    if reasons is None:
+        return stored or None
+    return join_reasons(reason_texts(reasons))
+
+
 @dataclass
 class RankedOffer:
     offer: Post
     score: int
-    reasons: list[str]
+    parts: list[Reason] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons as phrases in the current locale."""
+        return reason_texts(self.parts)
+
+    @property
+    def reason(self) -> str:
+        """The reasons as a match stores them (language-neutral)."""
+        return store_reasons(self.parts)
 
 
 def _places(session) -> dict[int, tuple[int | None, int | None]]:
@@ -46,29 +131,31 @@ def _places(session) -> dict[int, tuple[int | None, int | None]]:
     return places
 
 
-def _closeness(need_place, offer_place) -> tuple[int, str]:
+def _closeness(need_place, offer_place) -> tuple[int, Reason]:
     (need_district, need_street), (offer_district, offer_street) = need_place, offer_place
     if need_street and need_street == offer_street:
-        return 40, str(_l("同一街道"))
-    if need_district and need_district == offer_district:
-        return 25, str(_l("同一区"))
-    return 10, str(_l("全市范围"))
+        code = "street"
+    elif need_district and need_district == offer_district:
+        code = "district"
+    else:
+        code = "city"
+    return CLOSENESS[code][0], Reason(code)
 
 
-def _overlap(need, offer) -> tuple[int, str]:
+def _overlap(need, offer) -> tuple[int, Reason]:
     if not (need.starts_on and need.ends_on and offer.starts_on and offer.ends_on):
-        return 15, str(_l("时间未限定"))
+        return 15, Reason("anytime")
     days = (min(need.ends_on, offer.ends_on) - max(need.starts_on, offer.starts_on)).days + 1
     share = days / ((need.ends_on - need.starts_on).days + 1)
-    return round(30 * min(share, 1.0)), str(_l("时间重叠 %(n)d 天", n=days))
+    return round(30 * min(share, 1.0)), Reason("overlap", days)
 
 
-def _similarity(need_tokens: set, text: str) -> tuple[int, str]:
+def _similarity(need_tokens: set, text: str) -> tuple[int, Reason]:
     tokens = set(text.split())
     if not need_tokens or not tokens:
-        return 0, str(_l("文本相似度 %(p)d%%", p=0))
+        return 0, Reason("text", 0)
     share = len(need_tokens & tokens) / len(need_tokens | tokens)
-    return round(30 * min(share * 2, 1.0)), str(_l("文本相似度 %(p)d%%", p=round(100 * share)))
+    return round(30 * min(share * 2, 1.0)), Reason("text", round(100 * share))
 
 
 def _candidates(session, need: Post, today: date):
@@ -87,7 +174,7 @@ def _candidates(session, need: Post, today: date):
 
 def ranked_offers(session, need: Post, *, limit: int = 20, now: datetime | None = None):
     """Published offers of other platforms for a need, best first, each with its score and
-    reasons."""
+    structured reasons."""
     if need.kind != "need":
         raise ValidationError(_l("只能为需求查找匹配的资源。"))
     places, need_tokens = _places(session), set(need.search_text.split())

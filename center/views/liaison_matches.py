@@ -31,7 +31,9 @@ SCORED = 200  # offers scored when a proposal records its rank
 MAX_PAGE = 100_000
 LABELS = {"KIND_LABELS": KIND_LABELS, "CATEGORY_LABELS": CATEGORY_LABELS,
           "MATCH_STATE_LABELS": MATCH_STATE_LABELS, "POST_STATE_LABELS": POST_STATE_LABELS,
-          "HISTORY_LABELS": HISTORY_LABELS}
+          "HISTORY_LABELS": HISTORY_LABELS,
+          # a match's stored reasons (and those in its timeline) in the reader's language
+          "match_reason": service.describe_reason, "join_reasons": service.join_reasons}
 
 
 def _render(template, status=200, **context):
@@ -76,7 +78,7 @@ def propose_match(post_id):
         match = service.propose(db.session, need=need, offer=offer, actor=current_user,
                                 note=form.note.data or None, now=now_utc(),
                                 score=rank.score if rank else None,
-                                reason="；".join(rank.reasons)[:300] if rank else None)
+                                reason=rank.reason if rank else None)
     except PermissionDenied:
         db.session.rollback()
         abort(403)

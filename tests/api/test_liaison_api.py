@@ -257,8 +257,33 @@ def test_a_need_lists_ranked_offers_with_score_and_reasons(client, session, worl
     assert scores == sorted(scores, reverse=True) and all(0 <= s <= 100 for s in scores)
     assert "同一街道" in ranked["items"][0]["reasons"]
     _conforms(client, "RankedOffers", ranked)
+    english = Caller(client, session, make_user(
+        session, role="platform", platform=world["far"].user.platform, locale="en"))
+    session.commit()
+    first = english.get(f"{POSTS}/{need['id']}/matches").get_json()["items"][0]
+    assert "Same street" in first["reasons"] and first["reason_codes"][0]["code"] == "street"
+    assert [r["code"] for r in first["reason_codes"]] == ["street", "overlap", "text"]
     limited = world["far"].get(f"{POSTS}/{need['id']}/matches", query_string={"limit": 1})
     assert len(limited.get_json()["items"]) == 1
+
+
+def test_a_match_proposed_in_chinese_reads_in_english_for_an_english_caller(client, session,
+                                                                            world, pair):
+    need, offer = pair
+    match = proposed(world["street"], need, offer)  # a Chinese-speaking platform proposes
+    assert session.get(Match, match["id"]).reason.startswith("city;")  # language-neutral
+    english = Caller(client, session, make_user(
+        session, role="platform", platform=world["far"].user.platform, locale="en"))
+    session.commit()
+    seen = english.get(f"{MATCHES}/{match['id']}").get_json()
+    assert seen["reason"].startswith("Across the city; ") and "Text similarity" in seen["reason"]
+    assert seen["reason_codes"] == match["reason_codes"]
+    _conforms(client, "Match", seen)
+    session.get(Match, match["id"]).reason = "全市范围；时间重叠 31 天"  # stored before: as is
+    session.commit()
+    old = english.get(f"{MATCHES}/{match['id']}").get_json()
+    assert (old["reason"], old["reason_codes"]) == ("全市范围；时间重叠 31 天", None)
+    _conforms(client, "Match", old)
 
 
 def test_ranked_offers_are_only_for_a_need_and_limit_is_checked(world):
@@ -292,6 +317,7 @@ def test_a_match_is_proposed_accepted_and_completed_by_the_two_platforms(client,
         "proposed", "platform", "请联系王老师")
     assert match["proposed_by_platform_id"] == world["street"].user.platform_id
     assert 0 <= match["score"] <= 100 and "全市范围" in match["reason"]
+    assert match["reason_codes"][0] == {"code": "city", "value": None}
     _conforms(client, "Match", match)
     url = f"{MATCHES}/{match['id']}"
     assert world["far"].get(url).get_json()["status"] == "proposed"  # both sides see it

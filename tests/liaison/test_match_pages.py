@@ -57,6 +57,13 @@ def test_need_matches_shows_ranked_offers_with_score_and_reasons(auth, session, 
     assert response.status_code == 200
     assert "同一区" in html and "全市范围" in html and "文本相似度" in html
     assert html.index("同一区") < html.index("全市范围")
+    english = make_user(session, role="platform", platform=world["street"].platform,
+                        locale="en")
+    session.commit()
+    auth.logout()
+    auth.login(english)
+    html = auth.client.get(f"/liaison/posts/{need.id}/matches").get_data(as_text=True)
+    assert "Same district; " in html and "Across the city" in html and "同一区" not in html
     assert f'name="offer_id" value="{offer.id}"' in html
 
 
@@ -70,9 +77,39 @@ def test_proposing_records_score_and_reason_and_notifies_the_other_side(auth, se
     match = session.query(Match).one()
     assert (match.state, match.note, match.proposed_by_platform_id) == (
         "proposed", "请联系张老师", need.platform_id)
-    assert match.score and "同一区" in match.reason
+    assert match.score and match.reason.startswith("district;")  # stored language-neutral
     page = auth.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "待确认" in page and "等待对方平台确认" in page and "处理记录" in page
+    assert "同一区" in page and "district;anytime" not in page
+
+
+def test_reasons_proposed_in_chinese_are_shown_in_english_to_an_english_reader(
+        auth, session, world, pair):
+    need, offer = pair
+    auth.login(world["street"])  # a Chinese-speaking user proposes
+    response = auth.post(f"/liaison/posts/{need.id}/matches/propose",
+                         data={"offer_id": str(offer.id)})
+    assert response.status_code == 302
+    match_url = response.headers["Location"]
+    auth.logout()
+    reader = make_user(session, role="platform", platform=world["district"].platform,
+                       locale="en")
+    session.commit()
+    auth.login(reader)
+    page = auth.client.get(match_url).get_data(as_text=True)
+    # on the match's facts and in its timeline, in the reader's language
+    assert page.count("Same district") == 2 and "No time limit" in page
+    assert "Text similarity" in page
+    assert "同一区" not in page and "文本相似度" not in page and "district;anytime" not in page
+
+
+def test_an_old_match_reason_stored_as_text_is_shown_as_it_is(auth, session, world, pair):
+    match = _proposed(session, world, pair)
+    match.reason = "同一区；时间未限定；文本相似度 56%"
+    session.commit()
+    auth.login(world["district"])
+    page = auth.client.get(f"/liaison/matches/{match.id}").get_data(as_text=True)
+    assert "同一区；时间未限定；文本相似度 56%" in page
 
 
 def test_proposing_twice_is_refused_with_a_message_and_nothing_stored(auth, session, world, pair):

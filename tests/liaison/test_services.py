@@ -83,6 +83,31 @@ def test_offers_rank_by_place_then_time_overlap_and_text(session, world):
     assert [r.offer for r in ranked] == [same, near, far]
     assert "同一街道" in ranked[0].reasons and "同一区" in ranked[1].reasons
     assert ranked[0].score > ranked[1].score > ranked[2].score
+    assert [r.parts[0].code for r in ranked] == ["street", "district", "city"]
+    assert ranked[0].parts[1] == matches.Reason("anytime")  # the offer has no window
+    assert ranked[0].reason == f"street;anytime;text={ranked[0].parts[2].value}"
+
+
+def test_stored_reasons_are_language_neutral_and_read_in_the_readers_language(app):
+    from flask_babel import force_locale
+
+    stored = matches.store_reasons([matches.Reason("street"), matches.Reason("anytime"),
+                                    matches.Reason("text", 27)])
+    assert stored == "street;anytime;text=27"
+    assert matches.parse_reasons(stored) == [matches.Reason("street"),
+                                             matches.Reason("anytime"),
+                                             matches.Reason("text", 27)]
+    with app.test_request_context():
+        assert matches.describe_reason(stored) == "同一街道；时间未限定；文本相似度 27%"
+        with force_locale("en"):
+            assert matches.describe_reason(stored) == \
+                "Same street; No time limit; Text similarity 27%"
+            assert matches.describe_reason("district;overlap=10;text=0") == \
+                "Same district; Time overlap 10 days; Text similarity 0%"
+            old = "同一区；时间重叠 10 天；文本相似度 0%"  # a row stored before: shown as it is
+            assert matches.parse_reasons(old) is None and matches.describe_reason(old) == old
+    assert matches.describe_reason(None) is None and matches.describe_reason("") is None
+    assert matches.parse_reasons("street;text=") is None and matches.parse_reasons("x") is None
 
 
 def test_only_the_other_side_accepts_a_match(session, world):
