@@ -136,3 +136,13 @@ def test_a_number_the_database_cannot_hold_is_a_json_400_in_the_api(client, over
     response = client.get("/api/v1/overflow-test")
     assert response.status_code == 400
     assert response.get_json()["error"] == {"code": "out_of_range", "message": OUT_OF_RANGE}
+
+
+def test_numbers_typed_in_full_width_count_and_other_digits_are_refused():
+    """A Chinese input method in full-width mode types "２５": the same number to the user.
+    Superscripts and other scripts' digits are not numbers here (int() fails on "²")."""
+    from center.services.field_checks import ascii_int
+
+    assert ascii_int("２０２６") == 2026 and ascii_int("25") == 25
+    assert ascii_int("²") is None and ascii_int("١٢") is None and ascii_int("2.5") is None
+    assert ascii_int("1" * 11) is None and ascii_int(25) is None

@@ -15,11 +15,19 @@ PHONE = re.compile(r"[0-9+\-() ]{3,30}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+# A Chinese input method in full-width mode types "２０２６": the same digits to the user.
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def ascii_int(value, max_digits: int = 10) -> int | None:
-    """`value` as an int when it is a string of 1 to `max_digits` ASCII digits; None otherwise.
+    """`value` as an int when it is a string of 1 to `max_digits` digits (ASCII, or full-width
+    as Chinese input methods type them); None otherwise.
 
     Not str.isdigit(): "²" and "١" are digits to it, but int() refuses the first (a 500)."""
-    if isinstance(value, str) and re.fullmatch(rf"[0-9]{{1,{max_digits}}}", value):
+    if not isinstance(value, str):
+        return None
+    value = value.translate(FULL_WIDTH_DIGITS)
+    if re.fullmatch(rf"[0-9]{{1,{max_digits}}}", value):
         return int(value)
     return None
 
