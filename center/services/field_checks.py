@@ -5,6 +5,7 @@ is wrong and returns the cleaned value (or None). A service runs all of them and
 ValidationError, so a form shows every problem at once, each beside its field.
 """
 import re
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
@@ -13,6 +14,7 @@ from center.models.consultations import MAX_TEXT
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PHONE = re.compile(r"[0-9+\-() ]{3,30}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # A Chinese input method in full-width mode types "２０２６": the same digits to the user.
@@ -49,6 +51,22 @@ def text(data: dict, key: str, errors: dict, *, required=False, limit=MAX_TEXT,
     elif CONTROL.search(value):
         errors[key] = _l("含有不可见的控制字符，请删除后再提交。")
     return value
+
+
+def iso_date(data: dict, key: str, errors: dict) -> date | None:
+    """A date given as a date or as YYYY-MM-DD text; empty is None."""
+    raw = data.get(key)
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, str) and ISO_DATE.fullmatch(raw.strip()):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:  # 2026-02-30
+            pass
+    errors[key] = _l("日期格式应为 YYYY-MM-DD，例如 2026-03-15。")
+    return None
 
 
 def choice(data: dict, key: str, labels: dict, errors: dict, *, message, default=None):

@@ -7,7 +7,6 @@ published posts city-wide and every post of their own platform, and changes only
 platform's posts. What a caller may not know exists answers 404 (NotFoundError), what it may see
 but not change answers 403 (PermissionDenied).
 """
-import re
 from datetime import date, datetime
 
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -26,8 +25,6 @@ CENTER_STAFF = ("admin", "manager", "frontdesk")
 KINDS = tuple(k.value for k in PostKind)
 CATEGORIES = tuple(c.value for c in PostCategory)
 MAX_TITLE, MAX_TEXT, MAX_QUANTITY = 100, 4000, 100_000
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIELDS = ("kind", "category", "title", "description", "quantity", "starts_on", "ends_on",
           "region_id", "contact_name", "contact_phone", "expires_on")
 
@@ -80,38 +77,6 @@ def visible_posts(user):
 
 # --- validation ----------------------------------------------------------------------------
 
-def _text(data, key, errors, *, limit, required=False, message=None):
-    value = data.get(key)
-    if value is not None and not isinstance(value, str):
-        errors[key] = _l("应为文字。")
-        return None
-    value = (value or "").strip()
-    if not value:
-        if required:
-            errors[key] = message or _l("请填写此项。")
-        return None
-    if len(value) > limit:
-        errors[key] = _l("最多 %(n)d 个字，现有 %(m)d 个。", n=limit, m=len(value))
-    elif _CONTROL.search(value):
-        errors[key] = _l("含有不可见的控制字符，请删除后再提交。")
-    return value
-
-
-def _date(data, key, errors) -> date | None:
-    raw = data.get(key)
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, date) and not isinstance(raw, datetime):
-        return raw
-    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw.strip()):
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
-    errors[key] = _l("日期格式应为 YYYY-MM-DD，例如 2026-03-15。")
-    return None
-
-
 def _quantity(data, errors) -> int | None:
     raw = data.get("quantity")
     if raw in (None, ""):
@@ -144,15 +109,15 @@ def validated(session, data: dict, *, platform: Platform, today: date | None = N
     cleaned = {
         "kind": data.get("kind") if data.get("kind") in KINDS else None,
         "category": data.get("category") if data.get("category") in CATEGORIES else None,
-        "title": _text(data, "title", errors, limit=MAX_TITLE, required=True,
-                       message=_l("请填写标题。")),
-        "description": _text(data, "description", errors, limit=MAX_TEXT),
+        "title": field_checks.text(data, "title", errors, limit=MAX_TITLE, required=True,
+                                   missing=_l("请填写标题。")),
+        "description": field_checks.text(data, "description", errors, limit=MAX_TEXT),
         "quantity": _quantity(data, errors),
-        "starts_on": _date(data, "starts_on", errors),
-        "ends_on": _date(data, "ends_on", errors),
-        "expires_on": _date(data, "expires_on", errors),
+        "starts_on": field_checks.iso_date(data, "starts_on", errors),
+        "ends_on": field_checks.iso_date(data, "ends_on", errors),
+        "expires_on": field_checks.iso_date(data, "expires_on", errors),
         "region_id": _region(session, data, platform, errors),
-        "contact_name": _text(data, "contact_name", errors, limit=50),
+        "contact_name": field_checks.text(data, "contact_name", errors, limit=50),
         "contact_phone": field_checks.phone(data, "contact_phone", errors),
     }
     if cleaned["kind"] is None:

@@ -7,7 +7,6 @@ user and the supervisor read them; a decision owned by a platform may be marked 
 platform's users as well as by the center. Members and the rotation order are the directory's
 (center.reports.liaison_meetings).
 """
-import re
 from datetime import date, datetime
 
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -19,7 +18,7 @@ from center.models.directory import Platform
 from center.models.liaison import (CATEGORY_LABELS, JointMeeting, MeetingAttendance,
                                    MeetingDecision)
 from center.reports import liaison_meetings as reading
-from center.services import audit
+from center.services import audit, field_checks
 from center.services.errors import (ConflictError, NotFoundError, PermissionDenied,
                                     ValidationError)
 from center.services.field_checks import ascii_int
@@ -28,8 +27,6 @@ from center.services.liaison import is_center, today_in_center
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_AGENDA, MAX_MINUTES, MAX_DECISION = 20_000, 50_000, 2_000
 AGENDA_NEEDS = 50  # needs listed one by one in the prefilled agenda; more are counted
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PLEASE_CORRECT = _l("请更正标出的内容。")
 
 
@@ -75,35 +72,6 @@ def visible_decision(session, decision_id) -> MeetingDecision:
 
 # --- input ----------------------------------------------------------------------------------
 
-def _text(data, key, errors, *, limit, required=False, message=None):
-    value = data.get(key)
-    value = value.strip() if isinstance(value, str) else ""
-    if not value:
-        if required:
-            errors[key] = message or _l("请填写此项。")
-        return None
-    if len(value) > limit:
-        errors[key] = _l("最多 %(n)d 个字，现有 %(m)d 个。", n=limit, m=len(value))
-    elif _CONTROL.search(value.replace("\t", " ")):
-        errors[key] = _l("含有不可见的控制字符，请删除后再提交。")
-    return value
-
-
-def _date(data, key, errors) -> date | None:
-    raw = data.get(key)
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, date) and not isinstance(raw, datetime):
-        return raw
-    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw.strip()):
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
-    errors[key] = _l("日期格式应为 YYYY-MM-DD，例如 2026-03-15。")
-    return None
-
-
 def _number(data, key, errors, low, high, message) -> int | None:
     raw = data.get(key)
     if isinstance(raw, str):
@@ -130,11 +98,11 @@ def _platform(session, data, key, errors, *, required=False) -> int | None:
 
 
 def _meeting_fields(session, data, errors, year=None, quarter=None) -> dict:
-    cleaned = {"held_on": _date(data, "held_on", errors),
-               "location": _text(data, "location", errors, limit=200),
+    cleaned = {"held_on": field_checks.iso_date(data, "held_on", errors),
+               "location": field_checks.text(data, "location", errors, limit=200),
                "chair_platform_id": _platform(session, data, "chair_platform_id", errors),
-               "agenda": _text(data, "agenda", errors, limit=MAX_AGENDA),
-               "minutes": _text(data, "minutes", errors, limit=MAX_MINUTES)}
+               "agenda": field_checks.text(data, "agenda", errors, limit=MAX_AGENDA),
+               "minutes": field_checks.text(data, "minutes", errors, limit=MAX_MINUTES)}
     if year and quarter and cleaned["held_on"]:
         first, last = quarter_bounds(year, quarter)
         if not first <= cleaned["held_on"] <= last:
@@ -242,7 +210,7 @@ def record_attendance(session, meeting: JointMeeting, marks: dict, *, actor) -> 
         if platform_id not in allowed and platform_id not in members:
             errors["attendance"] = _l("只能登记成员平台的出席情况。")
             continue
-        rep = _text({"rep": representative}, "rep", errors, limit=50)
+        rep = field_checks.text({"rep": representative}, "rep", errors, limit=50)
         if "rep" in errors:
             errors[f"rep-{platform_id}"] = errors.pop("rep")
         cleaned[platform_id] = (bool(attended), rep)
@@ -265,11 +233,11 @@ def add_decision(session, meeting: JointMeeting, data: dict, *, actor) -> Meetin
     """A decision needs its text, an owner (a platform or a named person) and a due date."""
     _require_manager(actor)
     errors: dict = {}
-    text = _text(data, "text", errors, limit=MAX_DECISION, required=True,
-                 message=_l("请填写决定事项。"))
+    text = field_checks.text(data, "text", errors, limit=MAX_DECISION, required=True,
+                             missing=_l("请填写决定事项。"))
     owner_platform_id = _platform(session, data, "owner_platform_id", errors)
-    owner_name = _text(data, "owner_name", errors, limit=50)
-    due_on = _date(data, "due_on", errors)
+    owner_name = field_checks.text(data, "owner_name", errors, limit=50)
+    due_on = field_checks.iso_date(data, "due_on", errors)
     if not (owner_platform_id or owner_name or errors.keys() & {"owner_platform_id",
                                                                 "owner_name"}):
         errors["owner_platform_id"] = _l("请选择责任平台或填写责任人。")
@@ -295,7 +263,7 @@ def complete_decision(session, decision: MeetingDecision, *, actor, note=None,
     if decision.done_at is not None:
         raise ConflictError(_l("这项决定已标记为完成。"))
     errors: dict = {}
-    note = _text({"done_note": note}, "done_note", errors, limit=MAX_DECISION)
+    note = field_checks.text({"done_note": note}, "done_note", errors, limit=MAX_DECISION)
     if errors:
         raise ValidationError(PLEASE_CORRECT, errors)
     audit.acting(session, actor)

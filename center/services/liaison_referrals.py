@@ -16,11 +16,11 @@ from sqlalchemy.orm import joinedload
 from center.models.base import utcnow
 from center.models.directory import Organization, Platform
 from center.models.liaison import PlatformReferral, ReferralState
-from center.services import audit, calendar, notifications
+from center.services import audit, calendar, field_checks, notifications
 from center.services.directory import normalize_credit_code
 from center.services.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from center.services.field_checks import ascii_int
-from center.services.liaison import _date, _text, is_center, today_in_center
+from center.services.liaison import is_center, today_in_center
 
 DEFAULT_ACCEPT_DAYS = 5  # working days
 MAX_ACCEPT_DAYS = 366
@@ -136,7 +136,7 @@ def _target(session, data, errors, from_id) -> int | None:
 
 
 def _accept_by(session, data, errors, today: date) -> date:
-    accept_by = _date(data, "accept_by", errors)
+    accept_by = field_checks.iso_date(data, "accept_by", errors)
     if "accept_by" in errors:
         return today
     if accept_by is None:
@@ -162,8 +162,8 @@ def create_referral(session, data: dict, *, actor, now: datetime | None = None
     errors: dict = {}
     organization = _organization(session, data, errors)
     to_id = _target(session, data, errors, from_id)
-    reason = _text(data, "reason", errors, limit=MAX_REASON, required=True,
-                   message=_l("请写明转介原因和组织的需要。"))
+    reason = field_checks.text(data, "reason", errors, limit=MAX_REASON, required=True,
+                               missing=_l("请写明转介原因和组织的需要。"))
     accept_by = _accept_by(session, data, errors, today_in_center(now))
     if errors:
         raise ValidationError(_l("请更正标出的内容。"), errors)
@@ -209,8 +209,8 @@ def decline(session, referral: PlatformReferral, *, actor, outcome=None,
             now: datetime | None = None) -> PlatformReferral:
     """Only the receiving side declines, with its reason."""
     errors: dict = {}
-    reason = _text({"outcome": outcome}, "outcome", errors, limit=MAX_REASON, required=True,
-                   message=_l("请写明拒绝的原因。"))
+    reason = field_checks.text({"outcome": outcome}, "outcome", errors, limit=MAX_REASON,
+                               required=True, missing=_l("请写明拒绝的原因。"))
     if errors:
         raise ValidationError(_l("请更正标出的内容。"), errors)
     _decide(session, referral, ReferralState.declined.value, actor=actor, outcome=reason, now=now)
@@ -227,8 +227,8 @@ def complete(session, referral: PlatformReferral, *, actor, outcome=None,
     if referral.state != ReferralState.accepted.value:
         raise ConflictError(_l("只有已接收的转介可以办结。"))
     errors: dict = {}
-    text = _text({"outcome": outcome}, "outcome", errors, limit=MAX_REASON, required=True,
-                 message=_l("请写明办理结果。"))
+    text = field_checks.text({"outcome": outcome}, "outcome", errors, limit=MAX_REASON,
+                             required=True, missing=_l("请写明办理结果。"))
     if errors:
         raise ValidationError(_l("请更正标出的内容。"), errors)
     audit.acting(session, actor)
